@@ -1,0 +1,3 @@
+"""newsdigest: turn a folder of pasted news stories into a static site."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""Command line: `digest build`, `digest inspect`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from digest import __version__
+from digest.dedupe import dedupe
+from digest.load import load_paths
+from digest.serialize import file_dict, problem_dict, story_dict
+
+
+def build_date(value: str | None = None) -> dt.date:
+    """The day a build runs: --build-date, else SOURCE_DATE_EPOCH (reproducible builds), else today (UTC)."""
+    if value:
+        return dt.date.fromisoformat(value)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _date_arg(value: str) -> str:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from exc
+    return value
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    loaded = load_paths([Path(p) for p in args.paths], build_date(args.build_date))
+    stories = loaded.stories if args.no_dedupe else dedupe(loaded.stories).stories
+    if args.json:
+        out = {
+            "stories": [story_dict(s) for s in stories],
+            "problems": [problem_dict(p) for p in loaded.problems],
+            "files": [file_dict(f) for f in loaded.files],
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for story in stories:
+            date = story.date.isoformat() if story.date else "undated"
+            refs = ", ".join(f"{s.path}#{s.index}" for s in story.sources)
+            print(f"{date}  {story.title}\n            {story.dateline or '-'} | {refs} | {story.id}")
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from digest.pipeline import build
+
+    return build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date))
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="digest", description="Build a static news digest from pasted articles.")
+    top.add_argument("--version", action="version", version=f"digest {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build the site from the articles folder")
+    add_build_arguments(build)
+    build.set_defaults(func=cmd_build)
+
+    inspect = sub.add_parser("inspect", help="print the story records parsed from files or folders")
+    inspect.add_argument("paths", nargs="+", metavar="PATH")
+    inspect.add_argument("--json", action="store_true", help="machine-readable records")
+    inspect.add_argument("--no-dedupe", action="store_true", help="one record per story found in each file")
+    inspect.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: today)")
+    inspect.set_defaults(func=cmd_inspect)
+    return top
+
+
+def add_build_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--articles", default="articles", help="folder of article files (default: articles/)")
+    p.add_argument("--out", default="public", help="output folder (default: public/)")
+    p.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
+    p.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: SOURCE_DATE_EPOCH or today)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.func(args)
+    return result

@@ -1,0 +1,147 @@
+"""Load stage: a folder (or files) of pasted articles to story records, problems and a per-file account.
+
+Every file under the folder is accounted for: loaded (with how many stories), skipped (hidden,
+editor swap files, unsupported types, links out of the folder) or rejected (binary, empty,
+unreadable, too large), each with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from digest.load.decode import decode
+from digest.load.parse import parse_text
+from digest.model import FileReport, LoadResult, Problem, Story
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+MAX_FILE_BYTES = 8 * 1024 * 1024
+_SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")
+
+__all__ = ["load_paths", "load_file", "parse_bytes", "unique_ids"]
+
+
+def _skip_reason(name: str) -> str | None:
+    if name.startswith(".#") or (name.startswith("#") and name.endswith("#")) or name.endswith(_SWAP_SUFFIXES):
+        return "editor swap or backup file"
+    if name.startswith("."):
+        return "hidden file"
+    suffix = Path(name).suffix.lower()
+    if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
+        return f"not an article file (only {', '.join(sorted(TEXT_SUFFIXES | MARKDOWN_SUFFIXES))} are read)"
+    return None
+
+
+def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
+    """One file's bytes to its stories: a pure function, safe on any input."""
+    content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
+    decoded = decode(data)
+    if decoded.text is None:
+        reason = decoded.reason or "unreadable"
+        return [], [Problem(path, 0, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
+    markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
+    try:
+        stories, problems = parse_text(path, decoded.text, today, markdown=markdown)
+    except RecursionError as exc:  # pathological input: report it, never stop the run
+        reason = f"could not be parsed ({type(exc).__name__})"
+        return [], [Problem(path, 0, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
+    if decoded.encoding == "windows-1252":
+        problems.insert(0, Problem(path, 0, "info", "not UTF-8; read as Windows-1252"))
+    status = "loaded" if stories else "rejected"
+    reason = None if stories else next((p.message for p in problems if p.level == "error"), "no story found")
+    return stories, problems, FileReport(path, status, len(stories), reason, content_hash)
+
+
+def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
+    rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix()
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            reason = f"file too large ({size // (1024 * 1024)} MiB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+            return [], [Problem(rel, 0, "error", reason)], FileReport(rel, "rejected", 0, reason)
+        data = file.read_bytes()
+    except OSError as exc:
+        reason = f"unreadable: {exc.strerror or exc}"
+        return [], [Problem(rel, 0, "error", reason)], FileReport(rel, "rejected", 0, reason)
+    return parse_bytes(rel, data, today)
+
+
+def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
+    """Article files under root in a stable order, and a report for each file passed over."""
+    root_real = Path(os.path.realpath(root))
+    found: list[Path] = []
+    skipped: list[FileReport] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            sub = here / name
+            rel = sub.relative_to(root).as_posix()
+            if name.startswith(".") or name in ("__pycache__", "node_modules"):
+                dirs.remove(name)
+                skipped.append(FileReport(rel + "/", "skipped", 0, "hidden folder"))
+            elif sub.is_symlink():
+                dirs.remove(name)
+                skipped.append(FileReport(rel + "/", "skipped", 0, "symbolic link to a folder; not followed"))
+        dirs.sort()
+        for name in sorted(files):
+            file = here / name
+            rel = file.relative_to(root).as_posix()
+            reason = _skip_reason(name)
+            if reason is None and file.is_symlink():
+                target = Path(os.path.realpath(file))
+                if not target.is_relative_to(root_real):
+                    reason = "symbolic link out of the articles folder; not followed"
+                elif not target.is_file():
+                    reason = "broken symbolic link"
+            if reason is not None:
+                skipped.append(FileReport(rel, "skipped", 0, reason))
+            else:
+                found.append(file)
+    return found, skipped
+
+
+def unique_ids(stories: Iterable[Story]) -> list[Story]:
+    """Stories in (file, index) order with clashing ids numbered -2, -3 … in that order."""
+    ordered = sorted(stories, key=lambda s: (s.sources[0].path, s.sources[0].index))
+    seen: set[str] = set()
+    out = []
+    for story in ordered:
+        new_id, n = story.id, 1
+        while new_id in seen:
+            n += 1
+            new_id = f"{story.id}-{n}"
+        seen.add(new_id)
+        out.append(story if new_id == story.id else replace(story, id=new_id))
+    return out
+
+
+def load_paths(paths: Iterable[Path], today: dt.date) -> LoadResult:
+    """Load folders and single files; a folder's files are named relative to it."""
+    stories: list[Story] = []
+    problems: list[Problem] = []
+    reports: list[FileReport] = []
+    for path in paths:
+        if path.is_dir():
+            files, skipped = discover(path)
+            root = path
+        elif path.exists():
+            files, skipped, root = [path], [], path.parent
+        else:
+            problems.append(Problem(path.as_posix(), 0, "error", "no such file or folder"))
+            reports.append(FileReport(path.as_posix(), "rejected", 0, "no such file or folder"))
+            continue
+        for report in skipped:
+            level = "info" if report.reason in ("hidden file", "hidden folder", "editor swap or backup file") else "warning"
+            problems.append(Problem(report.path, 0, level, f"skipped: {report.reason}"))
+        reports.extend(skipped)
+        for file in files:
+            file_stories, file_problems, report = load_file(root, file, today)
+            stories.extend(file_stories)
+            problems.extend(file_problems)
+            reports.append(report)
+    return LoadResult(tuple(unique_ids(stories)), tuple(problems), tuple(sorted(reports, key=lambda r: r.path)))

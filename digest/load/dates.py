@@ -1,0 +1,152 @@
+"""Dates as pasted pages write them, parsed explicitly (no guessing, never "today").
+
+- `date_line`: a line that is only a publication/update stamp ("Published On 26 Mar 2025",
+  "March 26, 20252:30 PM GMT+5", "Updated 3:14 PM GMT+5, Mar 26, 2025", "2025-03-26 19:32:15").
+- `first_full_date`: a day-month-year mentioned in running text.
+- `infer_year`: "Wednesday (March 26)" gets the latest year, not after the build date, in which
+  March 26 is a Wednesday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+
+_MONTH_NAMES = r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+
+
+def _month(n: int) -> str:
+    return rf"(?P<month{n}>{_MONTH_NAMES})\.?"
+
+
+def _day(n: int) -> str:
+    return rf"(?P<day{n}>[0-3]?\d)(?:st|nd|rd|th)?"
+
+
+# The year is not followed by \b: pages glue a time to it ("March 26, 20252:30 PM").
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_FULL_DATE = re.compile(
+    rf"(?<![a-z0-9]){_month(1)}\s+{_day(1)},?\s+{_YEAR}"
+    # A day may follow a year glued to it ("Published On 26 Mar 202526 Mar 2025"), not another digit.
+    rf"|(?<![a-z])(?:(?<=\d{{4}})|(?<!\d)){_day(2)}\s+{_month(2)},?\s+(?P<year2>(?:19|20)\d\d)"
+    r"|(?<![a-z0-9])(?P<year3>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<dnum>[0-3]\d)",
+    re.IGNORECASE,
+)
+_MONTH_DAY = rf"(?:{_month(1)}\s+{_day(1)}|{_day(2)}\s+{_month(2)})\b"
+_WEEKDAY_DAY_MONTH = re.compile(
+    rf"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b[\s,(]*{_MONTH_DAY}(?![,\s]*(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_MONTH_DAY_RE = re.compile(_MONTH_DAY, re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.IGNORECASE)
+_UPDATED = re.compile(r"\b(?:updated|modified|edited)\b", re.IGNORECASE)
+# What may stand around the dates on a stamp line; anything else means it is a sentence, not a stamp.
+_STAMP_WORDS = re.compile(
+    r"""(?:(?<![a-z])(?:last|first|published|posted|updated|modified|on|at|date|time|am|pm|a\.m\.|p\.m\.|
+    gmt|utc|pkt|pst|ist|est|edt|cet|bst|ast|cst|hrs|about|ago|an?|hours?|minutes?|mins?|days?|
+    monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)(?![a-z])|
+    [\s,.:|/()\-–—+]|\d)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+DateKind = Literal["published", "updated"]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    date: dt.date
+    kind: DateKind
+
+
+def _month_day_of(match: re.Match[str]) -> tuple[int, int]:
+    month = match.group("month1") or match.group("month2")
+    day = match.group("day1") or match.group("day2")
+    return MONTHS[month.lower()], int(day)
+
+
+def _make_date(match: re.Match[str]) -> dt.date | None:
+    try:
+        if match.group("mnum"):
+            return dt.date(int(match.group("year3")), int(match.group("mnum")), int(match.group("dnum")))
+        return dt.date(int(match.group("year") or match.group("year2")), *_month_day_of(match))
+    except ValueError:
+        return None  # "February 30, 2025": not a date
+
+
+def date_line(line: str) -> tuple[FoundDate, ...] | None:
+    """The dates on a stamp line, each marked published or updated; None if the line is not a stamp."""
+    if len(line) > 160:
+        return None
+    matches = list(_FULL_DATE.finditer(line))
+    rest = _FULL_DATE.sub(" ", line)
+    leftover = _STAMP_WORDS.sub("", rest)
+    if not matches:
+        # "Updated about 2 hours ago" is a stamp without a usable date.
+        return () if re.match(r"^(?:last\s+)?(?:published|updated|posted)\b", line, re.IGNORECASE) and not leftover else None
+    if leftover:
+        return None
+    found = []
+    for match in matches:
+        date = _make_date(match)
+        if date is not None:
+            kind: DateKind = "updated" if _UPDATED.search(line[: match.start()].rsplit("ublished", 1)[-1]) else "published"
+            found.append(FoundDate(date, kind))
+    return tuple(found)
+
+
+def first_full_date(text: str) -> dt.date | None:
+    for match in _FULL_DATE.finditer(text[:2000]):
+        date = _make_date(match)
+        if date is not None:
+            return date
+    return None
+
+
+def infer_year(month: int, day: int, weekday: int, today: dt.date) -> dt.date | None:
+    """The latest date on or before `today` with this month, day and weekday (weekdays repeat within 28 years)."""
+    for year in range(today.year, today.year - 40, -1):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue  # February 29 in a common year
+        if candidate <= today and candidate.weekday() == weekday:
+            return candidate
+    return None
+
+
+def weekday_date(text: str, today: dt.date, month_day: tuple[int, int] | None = None) -> dt.date | None:
+    """'on Wednesday (March 26)' in the text, or a weekday in the text plus a month-day from a dateline."""
+    head = text[:3000]
+    match = _WEEKDAY_DAY_MONTH.search(head)
+    if match:
+        return infer_year(*_month_day_of(match), WEEKDAYS[match.group("weekday").lower()], today)
+    if month_day is not None:
+        weekday = _WEEKDAY.search(head)
+        if weekday:
+            return infer_year(*month_day, WEEKDAYS[weekday.group("weekday").lower()], today)
+    return None
+
+
+def month_day(text: str) -> tuple[int, int] | None:
+    """'March 26' or '26 March' (as in a wire dateline), without a year."""
+    match = _MONTH_DAY_RE.search(text)
+    if not match:
+        return None
+    month, day = _month_day_of(match)
+    return (month, day) if 1 <= day <= 31 else None

@@ -1,0 +1,135 @@
+"""What each pasted line is: text, a summary bullet, a URL, a date stamp, or page furniture.
+
+Furniture is what copying a web page as text leaves among the paragraphs: share buttons,
+"Short Url", teasers, captions with an agency credit, bylines, print-edition lines, sign-offs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from digest.load.dates import FoundDate, date_line
+
+Kind = Literal["text", "bullet", "url", "date", "byline", "caption", "furniture"]
+
+# Whole lines that are buttons, labels or counters (compared lower-case, trailing ":" and "." dropped).
+_FURNITURE_LINES = frozenset(
+    """short url|follow|following|share|save|saved|advertisement|advertisements|ad|sponsored|comments|comment|
+    listen|listen to this article|listen to article|print|email|e-mail|copy link|link copied|facebook|twitter|x|
+    whatsapp|linkedin|reddit|telegram|pinterest|share this article|share this|share via|share story|
+    subscribe|sign up|sign in|log in|read more|related|related stories|related articles|related news|
+    more from this author|most read|most popular|recommended|trending|top stories|latest|latest news|
+    skip advertisement|story continues below advertisement|continue reading|continue reading below|loading|
+    loading...|watch|play|play video|video|image|photo|file photo|getty images|gallery|close|menu|home|
+    back to top|go to comments|view comments|leave a comment|add a comment|see all|show more|expand|
+    source|source:|tags|topics|google news|follow us|newsletter|ap|afp|reuters|xinhua|app|
+    our correspondent|staff reporter|news desk|web desk|monitoring desk|agencies|dawn.com|the newspaper's staff reporter""".split("|")
+)
+_FURNITURE_LINES = frozenset(" ".join(entry.split()) for entry in _FURNITURE_LINES)
+_FURNITURE_PATTERNS = re.compile(
+    r"""^(?:
+      (?:also\s+read|read\s+more|read\s+also|see\s+also|related|more|must\s+read|recommended|watch|listen|click\s+here)\s*[:>|-]
+    | disclaimer\s*:
+    | comments?\s*\(\d+\)
+    | \d+\s+comments?
+    | \d+\s*(?:min|minute)s?\s+read
+    | reading\s+time\s*:
+    | follow\s+(?:us|dawn|the|our|arab\s+news|\@)
+    | subscribe\s+to\b | sign\s+up\s+(?:for|here|to)\b | download\s+the\b | join\s+our\b | get\s+the\s+latest\b
+    | copyright\b | ©
+    | all\s+rights\s+reserved
+    | our\s+standards\s*:
+    | published\s+in\s+(?:dawn|the\s+express\s+tribune|the\s+news)\b   # print-edition line, not the publication date
+    | (?:\()?(?:reporting|additional\s+reporting|writing|editing|compiled|graphics?)\s+by\b
+    | enditem\b
+    | :\s                                                  # the rest of "Source\n: Al Jazeera and news agencies"
+    | source\s*:\s*(?:al\s+jazeera|afp|reuters|ap|app|news\s+agencies|agencies)
+    | tags?\s*:
+    | topics?\s*:
+    | filed\s+under\s*:?
+    | image\s+(?:source|caption)\b
+    | (?:reuters|ap|afp)\s*/\s*\w
+    | (?:photo|file\s+photo|image|picture)\s*(?::|—|-|–)
+    | _{3,}$ | [-=*·•]{3,}$
+    | have\s+a\s+(?:news\s+)?tip\b
+    | this\s+story\s+has\s+been\s+(?:updated|corrected)\b
+    | (?:this\s+(?:article|story)\s+)?(?:was\s+)?(?:first|originally)\s+published\s+(?:in|on|by)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONTRIBUTED = re.compile(r"\bcontributed(?:\s+reporting)?\s+to\s+this\s+(?:report|story|article)\.?$", re.IGNORECASE)
+_CAPTION_CREDIT = re.compile(
+    r"""(?:\(\s*(?:(?:photo|file|image|picture)\s*:?\s*)?(?:AP|AFP|Reuters|REUTERS|Xinhua|EPA|APP|PPI|INP|NNI|Getty\s+Images|
+    AFP/File|Reuters/File|AP/File|File|File\s+photo|PID|Dawn|Online|Anadolu|courtesy[^)]{0,60}|[A-Z][\w.]*\s*/\s*(?:AFP|AP|Reuters|Getty))
+    (?:/File)?\s*\)|(?:—|–|-)\s*(?:AP|AFP|Reuters|Xinhua|EPA|APP|File|Photo\s+courtesy[^.]*|[\w ]+/(?:File|AFP|Reuters))
+    |(?:REUTERS|Reuters|AP\s+Photo|AFP)\s*/\s*[A-Z][\w.'’ -]{1,40}(?:/File\s+Photo|/File)?)\.?$""",
+    re.VERBOSE,
+)
+_BYLINE = re.compile(
+    r"^By\s+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&)(?:[\s,]+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&))*"
+    r"(?:\s*[|,–—-]\s*[\w .,'’&-]{0,60})?$"
+)
+# "BBC News, Islamabad", "Geo News", "Asia In News" (a kicker; dropped the same way): at most four words.
+_DESK_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*\s){0,3}(?:News|[Cc]orrespondent|[Rr]eporter|Desk|Bureau)(?:,\s*[A-Z][\w ]{2,30})?$")
+_BULLET = re.compile(r"^(?:[•·▪●◦‣∙*]|[-–](?=\s))\s*(?P<text>\S.*)$")
+_URL = re.compile(r"^<?(?P<url>https?://[^\s<>\"']{3,2000})>?$", re.IGNORECASE)
+_ZERO_WIDTH = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based line in the file
+    kind: Kind
+    text: str
+    dates: tuple[FoundDate, ...] = ()
+
+
+def clean(raw: str) -> str:
+    """One pasted line with invisible characters dropped and any run of spaces made one space."""
+    text = unicodedata.normalize("NFC", raw.translate(_ZERO_WIDTH))
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_furniture(text: str) -> bool:
+    lowered = text.lower().rstrip(":.").strip()
+    if lowered in _FURNITURE_LINES or _FURNITURE_PATTERNS.match(text):
+        return True
+    return len(text) < 400 and bool(_CONTRIBUTED.search(text))
+
+
+def is_caption(text: str) -> bool:
+    return len(text) < 600 and bool(_CAPTION_CREDIT.search(text))
+
+
+def is_byline(text: str) -> bool:
+    return len(text) < 120 and (bool(_BYLINE.match(text)) or bool(_DESK_LINE.match(text)))
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
+
+
+def classify(number: int, raw: str) -> Line | None:
+    """The line's kind, or None for a blank line."""
+    text = clean(raw)
+    if not text:
+        return None
+    if url := _URL.match(text):
+        return Line(number, "url", url.group("url"))
+    if bullet := _BULLET.match(text):
+        return Line(number, "bullet", bullet.group("text").strip())
+    dates = date_line(text)
+    if dates is not None:
+        return Line(number, "date", text, dates)
+    if is_furniture(text):
+        return Line(number, "furniture", text)
+    if is_byline(text):
+        return Line(number, "byline", text)
+    if is_caption(text):
+        return Line(number, "caption", text)
+    return Line(number, "text", text)

@@ -1,0 +1,75 @@
+"""The records passed between pipeline stages. All frozen: a stage returns new records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["error", "warning", "info"]
+BodyFormat = Literal["text", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the pipeline could not do, tied to a file and (1-based) line; line 0 = whole file."""
+
+    path: str
+    line: int
+    level: Level
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One place a story was found: the file (relative to the articles folder) and its position in it."""
+
+    path: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: str
+    headline: str | None
+    title: str
+    date: dt.date | None
+    date_source: str | None
+    dateline: str | None
+    summary: tuple[str, ...]
+    body: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+    source_url: str | None = None
+    caption: str | None = None
+    body_format: BodyFormat = "text"
+    topics: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    line: int = 1  # where the story starts in its (first) file, for problems
+
+    @property
+    def url(self) -> str:
+        return f"stories/{self.id}.html"
+
+
+FileStatus = Literal["loaded", "skipped", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What the loader did with one input file: every file in the folder gets one."""
+
+    path: str
+    status: FileStatus
+    stories: int = 0
+    reason: str | None = None
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    stories: tuple[Story, ...]
+    problems: tuple[Problem, ...]
+    files: tuple[FileReport, ...] = field(default=())
