@@ -16,14 +16,14 @@ from pathlib import Path
 
 from digest.load.decode import decode
 from digest.load.parse import parse_text
-from digest.model import FileReport, LoadResult, Problem, Story
+from digest.model import FileReport, Level, LoadResult, Problem, Story
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")
 
-__all__ = ["load_paths", "load_file", "parse_bytes", "unique_ids"]
+__all__ = ["load_file", "load_paths", "parse_bytes", "unique_ids"]
 
 
 def _skip_reason(name: str) -> str | None:
@@ -52,9 +52,10 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
         return [], [Problem(path, 0, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
     if decoded.encoding == "windows-1252":
         problems.insert(0, Problem(path, 0, "info", "not UTF-8; read as Windows-1252"))
-    status = "loaded" if stories else "rejected"
-    reason = None if stories else next((p.message for p in problems if p.level == "error"), "no story found")
-    return stories, problems, FileReport(path, status, len(stories), reason, content_hash)
+    if not stories:
+        reason = next((p.message for p in problems if p.level == "error"), "no story found")
+        return stories, problems, FileReport(path, "rejected", 0, reason, content_hash)
+    return stories, problems, FileReport(path, "loaded", len(stories), None, content_hash)
 
 
 def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
@@ -136,7 +137,8 @@ def load_paths(paths: Iterable[Path], today: dt.date) -> LoadResult:
             reports.append(FileReport(path.as_posix(), "rejected", 0, "no such file or folder"))
             continue
         for report in skipped:
-            level = "info" if report.reason in ("hidden file", "hidden folder", "editor swap or backup file") else "warning"
+            quiet = report.reason in ("hidden file", "hidden folder", "editor swap or backup file")
+            level: Level = "info" if quiet else "warning"
             problems.append(Problem(report.path, 0, level, f"skipped: {report.reason}"))
         reports.extend(skipped)
         for file in files:

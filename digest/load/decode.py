@@ -25,9 +25,7 @@ class Decoded:
 
 # Windows-1252 is Latin-1 but for 0x80-0x9F; its five undefined bytes there stay as Latin-1.
 _CP1252_FROM_LATIN1 = {
-    code: bytes([code]).decode("cp1252")
-    for code in range(0x80, 0xA0)
-    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+    code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0) if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
 
 

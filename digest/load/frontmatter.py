@@ -97,8 +97,11 @@ def split_front_matter(path: str, text: str) -> FrontMatter:
 
 
 def _story_entries(path: str, stories: Any, problems: list[Problem]) -> list[tuple[int, dict[Any, Any]]]:
-    items = list(stories.items()) if isinstance(stories, dict) else list(enumerate(stories)) if isinstance(stories, list) else None
-    if items is None:
+    if isinstance(stories, dict):
+        items = list(stories.items())
+    elif isinstance(stories, list):
+        items = list(enumerate(stories))
+    else:
         problems.append(Problem(path, 1, "error", "front matter 'stories' must map story index to fields; ignored"))
         return []
     entries = []

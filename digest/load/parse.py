@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from digest.load.dates import first_full_date, month_day, weekday_date
 from digest.load.frontmatter import Overrides, split_front_matter
@@ -22,7 +23,9 @@ def story_id(headline: str | None, body: tuple[str, ...]) -> str:
     return f"{slugify(title, 50)}-{short_hash(fold(headline or ''), fold(' '.join(body[:3]))[:2000], length=6)}"
 
 
-def _pick_date(raw: RawStory, body: tuple[str, ...], month_day_hint: tuple[int, int] | None, today: dt.date) -> tuple[dt.date | None, str | None]:
+def _pick_date(
+    raw: RawStory, body: tuple[str, ...], month_day_hint: tuple[int, int] | None, today: dt.date
+) -> tuple[dt.date | None, str | None]:
     """Publication stamp, else the earliest update stamp, else a weekday with a month-day, else a date in the lede."""
     published = [d.date for d in raw.dates if d.kind == "published"]
     if published:
@@ -71,18 +74,18 @@ def _story_from_raw(path: str, index: int, raw: RawStory, today: dt.date) -> Sto
 
 
 def _apply(story: Story, fix: Overrides) -> Story:
-    from dataclasses import replace
-
-    changes: dict[str, object] = {}
     if fix.title is not None:
-        changes.update(headline=fix.title, title=fix.title)
+        story = replace(story, headline=fix.title, title=fix.title)
     if fix.date is not None:
-        changes.update(date=fix.date, date_source="front-matter")
-    for name in ("dateline", "summary", "topics", "source_url", "caption"):
-        value = getattr(fix, name)
-        if value is not None:
-            changes[name] = value
-    story = replace(story, **changes)
+        story = replace(story, date=fix.date, date_source="front-matter")
+    story = replace(
+        story,
+        dateline=fix.dateline if fix.dateline is not None else story.dateline,
+        summary=fix.summary if fix.summary is not None else story.summary,
+        topics=fix.topics if fix.topics is not None else story.topics,
+        source_url=fix.source_url if fix.source_url is not None else story.source_url,
+        caption=fix.caption if fix.caption is not None else story.caption,
+    )
     if fix.slug is not None:
         story = replace(story, id=slugify(fix.slug, 80))
     elif fix.title is not None:
@@ -124,7 +127,8 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
     if markdown:
         stories = [_markdown_defaults(story) for story in stories]
     for index in sorted(set(front.per_story) - set(range(len(stories)))):
-        problems.append(Problem(path, 1, "warning", f"front matter sets story {index}, but the file has {len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"))
+        message = f"front matter sets story {index}, but the file has only {len(stories)} (counted from 0)"
+        problems.append(Problem(path, 1, "warning", message))
     kept = []
     for index, story in enumerate(stories):
         fix = front.per_story.get(index)
@@ -141,8 +145,6 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
 
 
 def _markdown_defaults(story: Story) -> Story:
-    from dataclasses import replace
-
     # Markdown is the user's own writing: keep paragraphs as written, the format marks them for rendering.
     return replace(story, body_format="markdown")
 

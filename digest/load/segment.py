@@ -138,7 +138,7 @@ def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
     after = _next_text(lines, nxt + 1)
     if after is not None and ends_sentence(lines[nxt].text) and split_dateline(lines[after].text):
         return True  # headline, standfirst, dateline paragraph
-    return first_text and not looks_like_headline(lines[nxt].text) or first_text and _header_follows(lines, nxt)
+    return (first_text and not looks_like_headline(lines[nxt].text)) or (first_text and _header_follows(lines, nxt))
 
 
 def _is_standfirst(lines: list[Line], j: int, header: Segment) -> bool:
@@ -156,9 +156,15 @@ def mark_names_before_stamps(lines: list[Line]) -> list[Line]:
     out = list(lines)
     for i in range(len(out) - 1):
         line = out[i]
-        if line.kind == "text" and out[i + 1].kind == "date" and _is_short_label(line.text) and len(line.text.split()) <= 4:
-            if all(word[0].isupper() for word in line.text.split() if word[0].isalpha()):
-                out[i] = Line(line.number, "byline", line.text)
+        words = line.text.split()
+        if (
+            line.kind == "text"
+            and out[i + 1].kind == "date"
+            and _is_short_label(line.text)
+            and len(words) <= 4
+            and all(word[0].isupper() for word in words if word[0].isalpha())
+        ):
+            out[i] = Line(line.number, "byline", line.text)
     return out
 
 

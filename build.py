@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""Build the site: `python build.py [--articles DIR] [--out DIR] [--config FILE]` (same as `digest build`)."""
+
+import sys
+
+from digest.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["build", *sys.argv[1:]]))
