@@ -77,6 +77,9 @@ _STAMP_WORDS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Labelled parts a stamp line may carry beside its date: "Source: Xinhua| 2025-03-26 21:05:30|Editor: huaxia".
+_LABEL_PART = re.compile(r"^\s*(?:(?:source|editor|author|reporter|desk)\s*:|by\s)\s*[\w .,&'’-]{0,40}$", re.IGNORECASE)
+
 DateKind = Literal["published", "updated"]
 
 
@@ -105,6 +108,8 @@ def date_line(line: str) -> tuple[FoundDate, ...] | None:
     """The dates on a stamp line, each marked published or updated; None if the line is not a stamp."""
     if len(line) > 160:
         return None
+    if "|" in line:
+        line = " | ".join(part for part in line.split("|") if not _LABEL_PART.match(part))
     matches = list(_FULL_DATE.finditer(line))
     rest = _FULL_DATE.sub(" ", line)
     leftover = _STAMP_WORDS.sub("", rest)

@@ -95,6 +95,10 @@ _FURNITURE_LINES = frozenset(
         "expand",
         "source",
         "source:",
+        "related topics",
+        "suggested topics",
+        "more on this story",
+        "click here to share on social media",
         "tags",
         "topics",
         "google news",
@@ -105,19 +109,16 @@ _FURNITURE_LINES = frozenset(
         "reuters",
         "xinhua",
         "app",
-        "our correspondent",
-        "staff reporter",
-        "news desk",
-        "web desk",
-        "monitoring desk",
-        "agencies",
         "dawn.com",
-        "the newspaper's staff reporter",
     )
 )
 _FURNITURE_PATTERNS = re.compile(
     r"""^(?:
-      (?:also\s+read|read\s+more|read\s+also|see\s+also|related|more|must\s+read|recommended|watch|listen|click\s+here)\s*[:>|-]
+      (?:also\s+read|read\s+more|read\s+also|read|see\s+also|related|more|must\s+read|recommended|watch|listen|click\s+here)\s*[:>|-]
+    | (?:next|previous|prev)\s+(?:story|article|post)\b
+    | click\s+here\s+to\s+share\b | share\d*$
+    | like\s+\w+(?:\s+\w+)?\s+on\s+facebook\b
+    | (?-i:[a-z]{2,6}(?:[-/][a-z]{2,6}){1,4})$                  # an agency's editor slug: "bur-sw/jfx"
     | disclaimer\s*:
     | comments?\s*\(\d+\)
     | \d+\s+comments?
@@ -147,19 +148,41 @@ _FURNITURE_PATTERNS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _CONTRIBUTED = re.compile(r"\bcontributed(?:\s+reporting)?\s+to\s+this\s+(?:report|story|article)\.?$", re.IGNORECASE)
+# Who took a picture, as captions credit it at their end (case matters: "— online" ends sentences too).
+_AGENCY = (
+    r"(?:AP|AFP|Reuters|REUTERS|Xinhua|XINHUA|EPA|APP|PPI|INP|NNI|PID|ISPR|IANS|PTI|Online|ONLINE|Express|EXPRESS|Dawn|DAWN"
+    r"|Getty(?:\s+Images)?|Anadolu(?:\s+Agency)?|Handout|HANDOUT|File|FILE|Screengrab|SCREENGRAB|Supplied|Courtesy\b[\w .]{0,40}"
+    r"|Al\s+Jazeera|Arab\s+News|AN\s+Photo|Radio\s+Pakistan|PTV|Twitter|Facebook|Instagram)"
+)
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_CREDIT = rf"(?:{_NAME}\s*/\s*)?{_AGENCY}(?:\s*/\s*(?:File(?:\s+[Pp]hoto)?|FILE|{_AGENCY}))*"
+_PHOTO = r"(?i:photo|file\s+photo|file|image|picture)"
 _CAPTION_CREDIT = re.compile(
-    r"""(?:\(\s*(?:(?:photo|file|image|picture)\s*:?\s*)?(?:AP|AFP|Reuters|REUTERS|Xinhua|EPA|APP|PPI|INP|NNI|Getty\s+Images|
-    AFP/File|Reuters/File|AP/File|File|File\s+photo|PID|Dawn|Online|Anadolu|courtesy[^)]{0,60}|[A-Z][\w.]*\s*/\s*(?:AFP|AP|Reuters|Getty))
-    (?:/File)?\s*\)|(?:—|–|-)\s*(?:AP|AFP|Reuters|Xinhua|EPA|APP|File|Photo\s+courtesy[^.]*|[\w ]+/(?:File|AFP|Reuters))
-    |(?:REUTERS|Reuters|AP\s+Photo|AFP)\s*/\s*[A-Z][\w.'’ -]{1,40}(?:/File\s+Photo|/File)?)\.?$""",
+    rf"""(?:
+      \(\s*(?:(?:{_PHOTO}|AP\s+Photo)\s*[:/]?\s*)?{_CREDIT}\s*\)                # (AP), (Reuters/File)
+    | \[\s*(?:File\s*:\s*)?(?:{_NAME}\s*/\s*)?{_AGENCY}\s*\]                 # [File: Name/AFP]
+    | \s(?:—|–|-)\s*(?:{_PHOTO}\s*:?\s*)?{_CREDIT}                            # — Reuters/File
+    | \b{_PHOTO}\s*:\s*{_CREDIT}                                              # PHOTO: EXPRESS
+    | (?:REUTERS|Reuters|AP\s+Photo|AFP)\s*/\s*[A-Z][\w.'’ -]{{1,40}}(?:/File\s+Photo|/File)?    # REUTERS/Akhtar Soomro
+    | \((?:AP\s+Photo|REUTERS|Reuters|AFP|EPA)\s*/[^()]{{1,60}}\)
+    )\.?$""",
     re.VERBOSE,
 )
 _BYLINE = re.compile(
     r"^By\s+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&)(?:[\s,]+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&))*"
     r"(?:\s*[|,–—-]\s*[\w .,'’&-]{0,60})?$"
 )
+_DESK_NAMES = frozenset(
+    ("our correspondent", "staff reporter", "news desk", "web desk", "monitoring desk", "agencies", "sports desk",
+     "business desk", "the newspaper's staff reporter", "our staff reporter", "staff report", "web report")
+)
 # "BBC News, Islamabad", "Geo News", "Asia In News" (a kicker; dropped the same way): at most four words.
 _DESK_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*\s){0,3}(?:News|[Cc]orrespondent|[Rr]eporter|Desk|Bureau)(?:,\s*[A-Z][\w ]{2,30})?$")
+_IMAGE_CAPTION = re.compile(r"^image\s+caption\s*[,:]\s*(?P<text>\S.*)$", re.IGNORECASE)
+# A line that opens a list of topic links: the short lines after it are links, not text.
+_TAG_LIST = frozenset(("related topics", "suggested topics", "topics", "tags", "more on this story", "related", "filed under"))
+# A dateline on a line of its own ("ISLAMABAD:"), as some pages set it above the first paragraph.
+_LONE_DATELINE = re.compile(r"^[A-Z][A-Z.'’\-]+(?:\s[A-Z][A-Z.'’\-]+){0,3}(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?\s*(?::|—|–|-)$")
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙*]|[-–](?=\s))\s*(?P<text>\S.*)$")
 _URL = re.compile(r"^<?(?P<url>https?://[^\s<>\"']{3,2000})>?$", re.IGNORECASE)
 _ZERO_WIDTH = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
@@ -212,6 +235,10 @@ def classify(number: int, raw: str) -> Line | None:
     dates = date_line(text)
     if dates is not None:
         return Line(number, "date", text, dates)
+    if caption := _IMAGE_CAPTION.match(text):
+        return Line(number, "caption", caption.group("text"))
+    if text.lower() in _DESK_NAMES:
+        return Line(number, "byline", text)
     if is_furniture(text):
         return Line(number, "furniture", text)
     if is_byline(text):
@@ -219,3 +246,27 @@ def classify(number: int, raw: str) -> Line | None:
     if is_caption(text):
         return Line(number, "caption", text)
     return Line(number, "text", text)
+
+
+def relabel(lines: list[Line]) -> list[Line]:
+    """What only the neighbours tell: a caption under "Image caption,", topic links, a lone dateline."""
+    out: list[Line] = []
+    in_tags = False
+    for line in lines:
+        prev = out[-1] if out else None
+        lowered = line.text.lower().rstrip(":").strip()
+        under_caption_label = prev is not None and prev.kind == "furniture" and prev.text.lower().startswith("image caption")
+        if under_caption_label and line.kind == "text":
+            out.append(Line(line.number, "caption", line.text))
+        elif in_tags and line.kind == "text" and len(line.text) <= 40 and not ends_sentence(line.text):
+            out.append(Line(line.number, "furniture", line.text))
+        elif prev is not None and prev.kind == "text" and _LONE_DATELINE.match(prev.text) and line.kind == "text":
+            out[-1] = Line(prev.number, "text", f"{prev.text} {line.text}")
+        else:
+            out.append(line)
+        if line.kind in ("text", "furniture") and lowered in _TAG_LIST:
+            out[-1] = Line(line.number, "furniture", line.text)
+            in_tags = True
+        elif line.kind != "furniture" and out[-1].kind != "furniture":
+            in_tags = False
+    return out

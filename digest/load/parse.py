@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from digest.load.dates import first_full_date, month_day, weekday_date
 from digest.load.frontmatter import Overrides, split_front_matter
-from digest.load.lines import classify
+from digest.load.lines import classify, relabel
 from digest.load.segment import RawStory, looks_like_headline, pair, segment, split_dateline
 from digest.model import Problem, SourceRef, Story
 from digest.text import cut_at_word, fold, short_hash, slugify
@@ -122,7 +122,7 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
         raws = [_markdown_story(path, front.body, front.body_start_line)]
     else:
         lines = [line for n, raw in enumerate(front.body.split("\n"), start=front.body_start_line) if (line := classify(n, raw))]
-        raws = pair(segment(lines))
+        raws = pair(segment(relabel(lines)))
     stories = [_story_from_raw(path, index, raw, today) for index, raw in enumerate(raws)]
     if markdown:
         stories = [_markdown_defaults(story) for story in stories]

@@ -143,8 +143,11 @@ def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
 
 def _is_standfirst(lines: list[Line], j: int, header: Segment) -> bool:
     text = lines[j].text
-    if header.summary or not ends_sentence(text) or len(text.split()) > 60 or split_dateline(text):
+    if header.summary or len(text.split()) > 60 or split_dateline(text):
         return False
+    if not ends_sentence(text):
+        # A standfirst without a full stop: right under the headline, with a byline or stamp right under it.
+        return lines[j - 1].kind == "text" and j + 1 < len(lines) and lines[j + 1].kind in ("byline", "date")
     if _header_follows(lines, j):
         return True
     nxt = _next_text(lines, j + 1)
@@ -152,14 +155,14 @@ def _is_standfirst(lines: list[Line], j: int, header: Segment) -> bool:
 
 
 def mark_names_before_stamps(lines: list[Line]) -> list[Line]:
-    """A reporter's name on its own line right before a 'Published …' stamp is a byline."""
+    """A reporter's name on its own line right before a 'Published …' stamp or a desk line is a byline."""
     out = list(lines)
     for i in range(len(out) - 1):
         line = out[i]
         words = line.text.split()
         if (
             line.kind == "text"
-            and out[i + 1].kind == "date"
+            and out[i + 1].kind in ("date", "byline")
             and _is_short_label(line.text)
             and len(words) <= 4
             and all(word[0].isupper() for word in words if word[0].isalpha())
