@@ -43,15 +43,15 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
     decoded = decode(data)
     if decoded.text is None:
         reason = decoded.reason or "unreadable"
-        return [], [Problem(path, 0, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
+        return [], [Problem(path, decoded.line, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
     markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
     try:
         stories, problems = parse_text(path, decoded.text, today, markdown=markdown)
     except RecursionError as exc:  # pathological input: report it, never stop the run
         reason = f"could not be parsed ({type(exc).__name__})"
-        return [], [Problem(path, 0, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
+        return [], [Problem(path, 1, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
     if decoded.encoding == "windows-1252":
-        problems.insert(0, Problem(path, 0, "info", "not UTF-8; read as Windows-1252"))
+        problems.insert(0, Problem(path, decoded.line, "info", "not UTF-8; read as Windows-1252"))
     if not stories:
         reason = next((p.message for p in problems if p.level == "error"), "no story found")
         return stories, problems, FileReport(path, "rejected", 0, reason, content_hash)
@@ -64,11 +64,11 @@ def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             reason = f"file too large ({size // (1024 * 1024)} MiB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MiB)"
-            return [], [Problem(rel, 0, "error", reason)], FileReport(rel, "rejected", 0, reason)
+            return [], [Problem(rel, 1, "error", reason)], FileReport(rel, "rejected", 0, reason)
         data = file.read_bytes()
     except OSError as exc:
         reason = f"unreadable: {exc.strerror or exc}"
-        return [], [Problem(rel, 0, "error", reason)], FileReport(rel, "rejected", 0, reason)
+        return [], [Problem(rel, 1, "error", reason)], FileReport(rel, "rejected", 0, reason)
     return parse_bytes(rel, data, today)
 
 
@@ -77,7 +77,13 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
     root_real = Path(os.path.realpath(root))
     found: list[Path] = []
     skipped: list[FileReport] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix()
+        skipped.append(FileReport(rel.rstrip("/") + "/", "rejected", 0, f"unreadable folder: {exc.strerror or exc}"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=False):
         here = Path(folder)
         for name in sorted(dirs):
             sub = here / name
@@ -133,13 +139,14 @@ def load_paths(paths: Iterable[Path], today: dt.date) -> LoadResult:
         elif path.exists():
             files, skipped, root = [path], [], path.parent
         else:
-            problems.append(Problem(path.as_posix(), 0, "error", "no such file or folder"))
+            problems.append(Problem(path.as_posix(), 1, "error", "no such file or folder"))
             reports.append(FileReport(path.as_posix(), "rejected", 0, "no such file or folder"))
             continue
         for report in skipped:
             quiet = report.reason in ("hidden file", "hidden folder", "editor swap or backup file")
-            level: Level = "info" if quiet else "warning"
-            problems.append(Problem(report.path, 0, level, f"skipped: {report.reason}"))
+            level: Level = "error" if report.status == "rejected" else "info" if quiet else "warning"
+            message = report.reason if report.status == "rejected" else f"skipped: {report.reason}"
+            problems.append(Problem(report.path, 1, level, message or "skipped"))
         reports.extend(skipped)
         for file in files:
             file_stories, file_problems, report = load_file(root, file, today)

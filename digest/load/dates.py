@@ -127,6 +127,11 @@ def date_line(line: str) -> tuple[FoundDate, ...] | None:
     return tuple(found)
 
 
+def impossible_dates(line: str) -> list[str]:
+    """Day-month-year stamps on the line that no calendar has ("February 30, 2025")."""
+    return [m.group(0).strip() for m in _FULL_DATE.finditer(line[:2000]) if _make_date(m) is None]
+
+
 def first_full_date(text: str) -> dt.date | None:
     for match in _FULL_DATE.finditer(text[:2000]):
         date = _make_date(match)

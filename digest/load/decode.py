@@ -21,6 +21,7 @@ class Decoded:
     text: str | None
     encoding: str | None
     reason: str | None = None  # why there is no text
+    line: int = 1  # where the trouble (a NUL, the first byte that is not UTF-8) is
 
 
 # Windows-1252 is Latin-1 but for 0x80-0x9F; its five undefined bytes there stay as Latin-1.
@@ -43,13 +44,17 @@ def decode(data: bytes) -> Decoded:
             return Decoded(None, None, "broken UTF-16 (the byte-order mark promises UTF-16, the bytes are not)")
     sample = data[:65536]
     if b"\0" in sample:
-        return Decoded(None, None, "binary file (contains NUL bytes), not text")
+        line = _line_of(data, data.index(b"\0"))
+        return Decoded(None, None, f"binary file (contains NUL bytes, first on line {line}), not text", line)
     controls = sample.translate(_CONTROL_TABLE).count(0)
     if controls > max(8, len(sample) // 100):
         return Decoded(None, None, "binary file (too many control characters), not text")
     try:
         text = data.decode("utf-8-sig")
         return Decoded(text, "utf-8")
-    except UnicodeDecodeError:
-        pass
-    return Decoded(_cp1252(data), "windows-1252")
+    except UnicodeDecodeError as exc:
+        return Decoded(_cp1252(data), "windows-1252", line=_line_of(data, exc.start))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from digest.load.dates import first_full_date, month_day, weekday_date
+from digest.load.dates import first_full_date, impossible_dates, month_day, weekday_date
 from digest.load.frontmatter import Overrides, split_front_matter
 from digest.load.lines import classify, relabel
 from digest.load.segment import RawStory, looks_like_headline, pair, segment, split_dateline
@@ -27,10 +27,10 @@ def _pick_date(
     raw: RawStory, body: tuple[str, ...], month_day_hint: tuple[int, int] | None, today: dt.date
 ) -> tuple[dt.date | None, str | None]:
     """Publication stamp, else the earliest update stamp, else a weekday with a month-day, else a date in the lede."""
-    published = [d.date for d in raw.dates if d.kind == "published"]
+    published = [d.date for d in raw.dates if d.kind == "published" and d.date <= today]
     if published:
         return published[0], "published-line"
-    updated = sorted(d.date for d in raw.dates if d.kind == "updated")
+    updated = sorted(d.date for d in raw.dates if d.kind == "updated" and d.date <= today)
     if updated:
         return updated[0], "updated-line"
     lede = " ".join(body[:2])
@@ -41,6 +41,14 @@ def _pick_date(
     if mentioned is not None and mentioned <= today:
         return mentioned, "body"
     return None, None
+
+
+def _future_dates(path: str, raw: RawStory, today: dt.date) -> list[Problem]:
+    return [
+        Problem(path, raw.headline_line or raw.start, "warning", f"date {d.date.isoformat()} is after the build date; not used")
+        for d in raw.dates
+        if d.date > today
+    ]
 
 
 def _story_from_raw(path: str, index: int, raw: RawStory, today: dt.date) -> Story:
@@ -123,6 +131,10 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
     else:
         lines = [line for n, raw in enumerate(front.body.split("\n"), start=front.body_start_line) if (line := classify(n, raw))]
         raws = pair(segment(relabel(lines)))
+        for line in lines:
+            if line.kind == "date" and (bad := impossible_dates(line.text)):
+                problems.append(Problem(path, line.number, "warning", f"'{bad[0]}' is not a real date; ignored"))
+        problems.extend(p for raw in raws for p in _future_dates(path, raw, today))
     stories = [_story_from_raw(path, index, raw, today) for index, raw in enumerate(raws)]
     if markdown:
         stories = [_markdown_defaults(story) for story in stories]
