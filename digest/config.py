@@ -1,0 +1,245 @@
+"""Site configuration: `digest.yaml` to a frozen, validated `SiteConfig`.
+
+Validation is declarative: each mapping in the file has a schema (key -> kind, default), and any
+unknown key, missing required key or wrong type is a `ConfigError` that names the file and the key,
+e.g. `digest.yaml: topics[2].keywords: expected a list of strings, got a number`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.text import slugify
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    name: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()  # any case, whole words; a trailing * matches word starts ("crypto*")
+    entities: tuple[str, ...] = ()  # exact case, whole words ("TTP", "Binance")
+    patterns: tuple[str, ...] = ()  # regular expressions, case-insensitive
+    min_matches: int = 1  # how many hits (headline, summary and body together) put a story in the topic
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    base_url: str  # absolute, ends with "/": used by feeds and the sitemap only; pages link relatively
+    timezone: str
+    description: str = ""
+    language: str = "en"
+    latest: int = 12  # stories on the home page
+    feed_entries: int = 50
+    timeline_split: int = 150  # above this many stories the timeline gets one page per month
+    topics: tuple[Topic, ...] = ()
+    templates: str | None = None  # a folder of template overrides, relative to the config file
+    root: Path = Path(".")  # the folder the config file is in (user templates/ and static/ live here)
+    source: str = "digest.yaml"
+
+
+# --- the schema -------------------------------------------------------------------------------
+
+Check = Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    kind: str  # how the expected type is named in errors
+    check: Check
+    required: bool = False
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_nonempty_str(v: Any) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v)
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, list)
+
+
+SITE_SCHEMA: Mapping[str, Field] = {
+    "title": Field("a non-empty string", _is_nonempty_str, required=True),
+    "base_url": Field("an absolute http(s) URL", lambda v: isinstance(v, str) and re.match(r"https?://[^/\s]+", v) is not None,
+                      required=True),
+    "timezone": Field("an IANA time zone name such as Asia/Karachi", _is_nonempty_str),
+    "description": Field("a string", _is_str),
+    "language": Field("a language tag such as en",
+                      lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*", v) is not None),
+    "latest": Field("a whole number of at least 1", _is_count),
+    "feed_entries": Field("a whole number of at least 1", _is_count),
+    "timeline_split": Field("a whole number of at least 1", _is_count),
+    "templates": Field("a folder path (string)", _is_nonempty_str),
+    "topics": Field("a list of topics", _is_list),
+}
+
+TOPIC_SCHEMA: Mapping[str, Field] = {
+    "name": Field("a non-empty string", _is_nonempty_str, required=True),
+    "slug": Field("a slug of lower-case letters, digits and hyphens", lambda v: isinstance(v, str)
+                  and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", v) is not None),
+    "description": Field("a string", _is_str),
+    "keywords": Field("a list of non-empty strings", _is_str_list),
+    "entities": Field("a list of non-empty strings", _is_str_list),
+    "patterns": Field("a list of regular expressions (strings)", _is_str_list),
+    "min_matches": Field("a whole number of at least 1", _is_count),
+}
+
+
+def _type_name(v: Any) -> str:
+    if v is None:
+        return "nothing"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return type(v).__name__
+
+
+def _check_mapping(data: Any, schema: Mapping[str, Field], where: str, source: str) -> dict[str, Any]:
+    label = f"{source}: {where}" if where else source
+    if not isinstance(data, dict):
+        raise ConfigError(f"{label}: expected a mapping of keys, got {_type_name(data)}")
+    for key in data:
+        if key not in schema:
+            near = difflib.get_close_matches(str(key), list(schema), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else f" (known keys: {', '.join(schema)})"
+            raise ConfigError(f"{source}: unknown key '{_join(where, str(key))}'{hint}")
+    for key, spec in schema.items():
+        if key not in data:
+            if spec.required:
+                raise ConfigError(f"{source}: missing required key '{_join(where, key)}'")
+            continue
+        if not spec.check(data[key]):
+            raise ConfigError(f"{source}: {_join(where, key)}: expected {spec.kind}, got {_type_name(data[key])}")
+    return data
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+# --- matching helpers, checked at load time ----------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """NFKC with straight quotes and hyphens, so rules match however the text was pasted."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_NORMALIZE)
+
+
+_NORMALIZE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
+                            "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
+def keyword_regex(term: str, *, case: bool) -> re.Pattern[str]:
+    """A whole-word regex for a term; a trailing `*` allows any word ending ("crypto*" finds "cryptocurrency")."""
+    term = normalize(term.strip())
+    prefix = term.endswith("*")
+    core = re.escape(term.rstrip("*").strip())
+    core = re.sub(r"(\\ )+", r"\\s+", core)  # any run of white space between words
+    tail = r"\w*" if prefix else ""
+    return re.compile(rf"(?<!\w){core}{tail}(?!\w)", 0 if case else re.IGNORECASE)
+
+
+def _topic(data: Any, index: int, source: str) -> Topic:
+    where = f"topics[{index}]"
+    d = _check_mapping(data, TOPIC_SCHEMA, where, source)
+    for i, pattern in enumerate(d.get("patterns", [])):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source}: {where}.patterns[{i}]: not a valid regular expression ({exc})") from exc
+    for key in ("keywords", "entities"):
+        for i, term in enumerate(d.get(key, [])):
+            if not term.rstrip("*").strip():
+                raise ConfigError(f"{source}: {where}.{key}[{i}]: empty term")
+    return Topic(
+        slug=d.get("slug") or slugify(d["name"]),
+        name=d["name"].strip(),
+        description=d.get("description", "").strip(),
+        keywords=tuple(d.get("keywords", [])),
+        entities=tuple(d.get("entities", [])),
+        patterns=tuple(d.get("patterns", [])),
+        min_matches=d.get("min_matches", 1),
+    )
+
+
+def parse_config(data: Any, source: str = "digest.yaml", root: Path = Path(".")) -> SiteConfig:
+    """Validate parsed YAML and build the config; raises ConfigError naming `source` and the key."""
+    d = _check_mapping(data, SITE_SCHEMA, "", source)
+    timezone = d.get("timezone", "UTC").strip()
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{source}: timezone: unknown time zone {timezone!r}") from exc
+    topics = tuple(_topic(t, i, source) for i, t in enumerate(d.get("topics", [])))
+    seen: dict[str, int] = {}
+    for i, topic in enumerate(topics):
+        if topic.slug in seen:
+            raise ConfigError(f"{source}: topics[{i}]: slug '{topic.slug}' is already used by topics[{seen[topic.slug]}]")
+        seen[topic.slug] = i
+    base_url = d["base_url"].strip()
+    return SiteConfig(
+        title=d["title"].strip(),
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        timezone=timezone,
+        description=d.get("description", "").strip(),
+        language=d.get("language", "en"),
+        latest=d.get("latest", 12),
+        feed_entries=d.get("feed_entries", 50),
+        timeline_split=d.get("timeline_split", 150),
+        topics=topics,
+        templates=d.get("templates"),
+        root=root,
+        source=source,
+    )
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and validate a config file."""
+    source = path.name if path.parent == Path(".") else path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{source}: no such configuration file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc})") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}: not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from exc
+    return parse_config(data if data is not None else {}, source, path.resolve().parent)
