@@ -1,0 +1,194 @@
+"""Classify stage: topics for each story, and the timeline (by month and day, newest first).
+
+Pure functions over frozen records. A story's topics are the configured topics whose rules match it,
+plus those its front matter names (a name that is not configured becomes a topic of its own).
+Related coverage (story.related, filled by dedupe) is shown once in the timeline, as one event with
+its reports; undated stories get their own section and are never dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from digest.config import SiteConfig, Topic, keyword_regex, normalize
+from digest.model import Story
+from digest.text import fold, slugify
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+          "December")
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    topic: Topic
+    regexes: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One happening: a lead report and any related reports, newest first."""
+
+    date: dt.date | None
+    stories: tuple[Story, ...]
+
+    @property
+    def lead(self) -> Story:
+        return self.stories[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: dt.date
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    key: str  # "2025-02"
+    label: str  # "February 2025"
+    days: tuple[Day, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(e.stories) for d in self.days for e in d.events)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    months: tuple[Month, ...]
+    undated: tuple[Event, ...]
+
+    def stories(self) -> tuple[Story, ...]:
+        """Every story in reading order: months newest first, then the undated."""
+        dated = (s for m in self.months for d in m.days for e in d.events for s in e.stories)
+        return (*dated, *(s for e in self.undated for s in e.stories))
+
+    @property
+    def count(self) -> int:
+        return sum(m.count for m in self.months) + sum(len(e.stories) for e in self.undated)
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    stories: tuple[Story, ...]  # with .topics set to topic slugs, in timeline order
+    topics: tuple[Topic, ...]  # configured topics, then any named only in front matter
+    timeline: Timeline
+    by_topic: tuple[tuple[str, Timeline], ...]  # slug -> that topic's timeline, in topic order
+
+
+def matchers(topics: Iterable[Topic]) -> tuple[Matcher, ...]:
+    out = []
+    for topic in topics:
+        regexes = [keyword_regex(k, case=False) for k in topic.keywords]
+        regexes += [keyword_regex(e, case=True) for e in topic.entities]
+        regexes += [re.compile(p, re.IGNORECASE) for p in topic.patterns]
+        out.append(Matcher(topic, tuple(regexes)))
+    return tuple(out)
+
+
+def story_text(story: Story) -> str:
+    return normalize("\n".join((story.headline or story.title, *story.summary, *story.body)))
+
+
+def matched_topics(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
+    """Slugs of the configured topics whose rules match the story, in configuration order."""
+    text = story_text(story)
+    found = []
+    for rule in rules:
+        hits = 0
+        for regex in rule.regexes:
+            hits += sum(1 for _ in regex.finditer(text))
+            if hits >= rule.topic.min_matches:
+                found.append(rule.topic.slug)
+                break
+    return tuple(found)
+
+
+def _named_topic(name: str, known: dict[str, Topic]) -> Topic:
+    """A front-matter topic name or slug to a configured topic, or a new one."""
+    key = slugify(name)
+    for topic in known.values():
+        if key in (topic.slug, slugify(topic.name)):
+            return topic
+    return Topic(slug=key, name=name.strip())
+
+
+def assign_topics(stories: Sequence[Story], config: SiteConfig) -> tuple[tuple[Story, ...], tuple[Topic, ...]]:
+    rules = matchers(config.topics)
+    known = {t.slug: t for t in config.topics}
+    extra: dict[str, Topic] = {}
+    out = []
+    for story in stories:
+        slugs = list(matched_topics(story, rules))
+        for name in story.topics:
+            topic = _named_topic(name, known | extra)
+            if topic.slug not in known:
+                extra.setdefault(topic.slug, topic)
+            if topic.slug not in slugs:
+                slugs.append(topic.slug)
+        order = {slug: i for i, slug in enumerate([*known, *sorted(extra)])}
+        out.append(replace(story, topics=tuple(sorted(slugs, key=order.__getitem__))))
+    return tuple(out), (*config.topics, *(extra[k] for k in sorted(extra)))
+
+
+def _newest_first(story: Story) -> tuple[int, str, str]:
+    return (-(story.date.toordinal() if story.date else 0), fold(story.title), story.id)
+
+
+def events(stories: Sequence[Story]) -> tuple[Event, ...]:
+    """Group related stories (connected through .related, within this set) into events."""
+    by_id = {s.id: s for s in stories}
+    parent = {s.id: s.id for s in stories}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for story in stories:
+        for other in story.related:
+            if other in by_id:
+                a, b = find(story.id), find(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[Story]] = {}
+    for story in stories:
+        groups.setdefault(find(story.id), []).append(story)
+    out = []
+    for members in groups.values():
+        members.sort(key=_newest_first)
+        out.append(Event(members[0].date, tuple(members)))
+    out.sort(key=lambda e: _newest_first(e.lead))
+    return tuple(out)
+
+
+def timeline(stories: Sequence[Story]) -> Timeline:
+    """Events by day, days by month, newest first; undated events last, by title."""
+    dated: dict[dt.date, list[Event]] = {}
+    undated: list[Event] = []
+    for event in events(stories):
+        if event.date is None:
+            undated.append(event)
+        else:
+            dated.setdefault(event.date, []).append(event)
+    months: dict[tuple[int, int], list[Day]] = {}
+    for day in sorted(dated, reverse=True):
+        months.setdefault((day.year, day.month), []).append(Day(day, tuple(dated[day])))
+    return Timeline(
+        months=tuple(
+            Month(f"{y:04d}-{m:02d}", f"{MONTHS[m - 1]} {y}", tuple(days)) for (y, m), days in months.items()
+        ),
+        undated=tuple(undated),
+    )
+
+
+def classify(stories: Sequence[Story], config: SiteConfig) -> Classified:
+    tagged, topics = assign_topics(stories, config)
+    whole = timeline(tagged)
+    ordered = whole.stories()
+    by_topic = tuple((t.slug, timeline([s for s in ordered if t.slug in s.topics])) for t in topics)
+    return Classified(ordered, topics, whole, by_topic)
