@@ -1,29 +1,41 @@
-"""The build, stage by stage: load -> dedupe -> (classify -> render -> publish)."""
+"""The build, stage by stage: load -> dedupe -> classify -> render -> publish."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
+from digest.classify import classify
+from digest.config import ConfigError, load_config
 from digest.dedupe import dedupe
 from digest.load import load_paths
-from digest.serialize import file_dict, problem_dict, story_dict
+from digest.publish import PublishError, publish
+from digest.render import render
 
 
-def build(articles: Path, out: Path, config: Path, today: dt.date) -> int:
+def build(articles: Path, out: Path, config_path: Path, today: dt.date) -> int:
     if not articles.is_dir():
         print(f"digest: no articles folder at {articles}", file=sys.stderr)
         return 2
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return 2
+
     loaded = load_paths([articles], today)
     deduped = dedupe(loaded.stories)
-    out.mkdir(parents=True, exist_ok=True)
-    records = {
-        "stories": [story_dict(s) for s in deduped.stories],
-        "problems": [problem_dict(p) for p in loaded.problems],
-        "files": [file_dict(f) for f in loaded.files],
-    }
-    (out / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(deduped.stories)} stories from {len(loaded.files)} files -> {out / 'records.json'}")
+    classified = classify(deduped.stories, config)
+    site = render(classified, config, today, loaded)
+    try:
+        written = publish(site.files, out)
+    except (PublishError, OSError) as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return 1
+
+    problems = sum(1 for p in loaded.problems if p.level != "info")
+    print(f"{site.stories} stories from {len(loaded.files)} files, {site.pages} pages, {problems} problems "
+          f"(see {out / 'build-report.json'})")
+    print(f"Open {(written / 'index.html').as_uri()}")
     return 0

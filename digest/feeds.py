@@ -1,0 +1,124 @@
+"""The site's machine-readable files: Atom feeds, the sitemap, the search index and the build report.
+
+Part of the render stage; every function is pure and every output is sorted, so the same inputs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from digest.config import SiteConfig, Topic
+from digest.model import LoadResult, Story
+from digest.serialize import problem_dict
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+SEARCH_TEXT_LIMIT = 3000  # characters of body text per story in the search index
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    path: str  # relative to the output folder, "/"-separated
+    data: bytes
+
+
+def xml_safe(text: str) -> str:
+    """Drop the control characters that HTML and XML forbid (a pasted form feed would break a feed)."""
+    return _CONTROL.sub("", text)
+
+
+def _stamp(day: dt.date, config: SiteConfig) -> str:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zoneinfo.ZoneInfo(config.timezone)).isoformat()
+
+
+def atom_feed(
+    template: jinja2.Template,
+    path: str,
+    title: str,
+    subtitle: str,
+    stories: Sequence[Story],
+    config: SiteConfig,
+    today: dt.date,
+    body_html: Callable[[Story], Markup | None],
+) -> OutputFile:
+    """An Atom feed of the newest stories (timeline order: dated newest first, then undated)."""
+    chosen = list(stories[: config.feed_entries])
+    dates = [s.date for s in chosen if s.date is not None]
+    entries = [
+        {"story": s, "updated": _stamp(s.date or today, config), "body_html": body_html(s)}
+        for s in chosen
+    ]
+    xml = template.render(
+        config=config, title=title, subtitle=subtitle, feed_url=config.base_url + path, entries=entries,
+        updated=_stamp(max(dates) if dates else today, config),
+    )
+    return OutputFile(path, xml_safe(xml).encode("utf-8"))
+
+
+def sitemap(template: jinja2.Template, pages: Sequence[str], by_id: Mapping[str, Story], config: SiteConfig) -> OutputFile:
+    urls = []
+    for path in sorted(pages):
+        story = by_id.get(path.removeprefix("stories/").removesuffix(".html")) if path.startswith("stories/") else None
+        urls.append({"loc": config.base_url + path, "lastmod": story.date.isoformat() if story and story.date else None})
+    return OutputFile("sitemap.xml", template.render(urls=urls).encode("utf-8"))
+
+
+def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> OutputFile:
+    """The search index documents as a script (`window.SEARCH_DOCS = [...]`): a script tag loads from file:// too."""
+    docs = []
+    for s in stories:
+        body = " ".join(s.body)
+        docs.append({
+            "id": s.id,
+            "url": s.url,
+            "title": s.title,
+            "date": s.date.isoformat() if s.date else "",
+            "text": " ".join((*s.summary, s.dateline or "", body[:SEARCH_TEXT_LIMIT])),
+            "topics": " ".join(topics[t].name for t in s.topics if t in topics),
+        })
+    data = json.dumps(docs, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return OutputFile("search-data.js", f"window.SEARCH_DOCS = {data};\n".encode())
+
+
+def build_report(loaded: LoadResult, stories: Sequence[Story], today: dt.date) -> OutputFile:
+    """What happened to every input file: loaded, merged (all its stories folded into others), rejected or skipped."""
+    kept: dict[str, list[str]] = {}  # file -> ids of stories it leads
+    merged: dict[str, list[str]] = {}  # file -> ids of stories it was merged into
+    for story in stories:
+        first, *rest = story.sources
+        kept.setdefault(first.path, []).append(story.id)
+        for ref in rest:
+            merged.setdefault(ref.path, []).append(story.id)
+    files: list[dict[str, Any]] = []
+    for report in loaded.files:
+        status: str = report.status
+        if status == "loaded" and report.path not in kept and report.path in merged:
+            status = "merged"
+        files.append({
+            "path": report.path,
+            "status": status,
+            "stories_found": report.stories,
+            "stories": sorted(kept.get(report.path, [])),
+            "merged_into": sorted(set(merged.get(report.path, []))),
+            "reason": report.reason,
+        })
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f["status"]] = counts.get(f["status"], 0) + 1
+    report_data = {
+        "build_date": today.isoformat(),
+        "summary": {"files": len(files), "stories": len(stories), **dict(sorted(counts.items()))},
+        "files": files,
+        "problems": [problem_dict(p) for p in sorted(loaded.problems, key=lambda p: (p.path, p.line, p.level, p.message))],
+    }
+    text = json.dumps(report_data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return OutputFile("build-report.json", text.encode("utf-8"))

@@ -1,0 +1,216 @@
+"""Render stage: classified stories to the site's files (HTML pages, feeds, search index, assets).
+
+Templates are Jinja2 with autoescape on. They are looked up first in the user's folder (the config's
+`templates:` key, else `templates/` beside the config file), then in the built-in `templates/`, one
+file at a time, so a user can override a single page or `base.html`. Static files work the same way:
+files in a `static/` folder beside the config replace or add to the built-in ones.
+
+Every link a page emits is relative (through the `root` prefix), so the site works from disk and
+under any sub-path; only feeds and the sitemap use the configured base URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+from markupsafe import Markup
+
+from digest.classify import MONTHS, Classified, Timeline
+from digest.config import SiteConfig, Topic
+from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
+from digest.model import LoadResult, Story
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
+BUILTIN_STATIC = PACKAGE_ROOT / "static"
+
+# Date sources the loader reads from the article itself; any other source is an inference and gets a marker.
+STATED_DATE_SOURCES = frozenset({"published-line", "updated-line", "front-matter"})
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "ins", "li", "ol", "p", "pre", "q", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set(), "ol": {"start"}}
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+_WEB_URL = re.compile(r"https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    files: tuple[OutputFile, ...]
+    pages: int
+    stories: int
+
+
+# --- helpers used by templates ----------------------------------------------------------------
+
+
+def long_date(day: dt.date | None) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else "undated"
+
+
+def date_inferred(story: Story) -> bool:
+    return story.date is not None and story.date_source not in STATED_DATE_SOURCES
+
+
+def markdown_html(blocks: Iterable[str]) -> Markup:
+    """Markdown to sanitized HTML: no scripts, styles, event handlers or javascript: links; headings demoted one level."""
+    html = markdown.markdown("\n\n".join(blocks), extensions=["tables", "sane_lists"], output_format="html")
+    clean = nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                      link_rel="noopener noreferrer")
+    return Markup(_HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}>", clean))
+
+
+def web_url(url: str | None) -> bool:
+    """Only http(s) links become hrefs; anything else (javascript:, data:) is shown as text."""
+    return bool(url) and _WEB_URL.match(url or "") is not None
+
+
+def source_label(url: str) -> str:
+    host = re.sub(r"^[a-z]+://(www\.)?", "", url, flags=re.IGNORECASE).split("/", 1)[0]
+    return host or url
+
+
+def environment(config: SiteConfig) -> jinja2.Environment:
+    folders: list[Path] = []
+    if config.templates:
+        folders.append((config.root / config.templates).resolve())
+    folders.append((config.root / "templates").resolve())
+    folders.append(BUILTIN_TEMPLATES)
+    unique = list(dict.fromkeys(f for f in folders if f.is_dir() or f == BUILTIN_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in unique]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["source_label"] = source_label
+    env.tests["inferred"] = date_inferred
+    env.tests["web_url"] = web_url
+    return env
+
+
+def static_files(config: SiteConfig) -> tuple[OutputFile, ...]:
+    """Built-in static files, overlaid by a `static/` folder beside the config (by file name)."""
+    found: dict[str, Path] = {}
+    for folder in dict.fromkeys([BUILTIN_STATIC, (config.root / "static").resolve()]):
+        if folder.is_dir():
+            for file in sorted(folder.rglob("*")):
+                if file.is_file() and not file.name.startswith("."):
+                    found[file.relative_to(folder).as_posix()] = file
+    return tuple(OutputFile(f"static/{rel}", found[rel].read_bytes()) for rel in sorted(found))
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePages:
+    """Where each month and each story lives in the site timeline."""
+
+    split: bool
+    month_page: Mapping[str, str]  # month key (or "undated") -> page path
+    story_page: Mapping[str, str]  # story id -> page path + anchor
+
+
+def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
+    split = line.count > config.timeline_split
+    month_page = {m.key: (f"timeline/{m.key}.html" if split else "timeline.html") for m in line.months}
+    month_page["undated"] = "timeline/undated.html" if split else "timeline.html"
+    story_page = {}
+    for m in line.months:
+        for d in m.days:
+            for e in d.events:
+                for s in e.stories:
+                    story_page[s.id] = f"{month_page[m.key]}#s-{s.id}"
+    for e in line.undated:
+        for s in e.stories:
+            story_page[s.id] = f"{month_page['undated']}#s-{s.id}"
+    return TimelinePages(split, month_page, story_page)
+
+
+def render(classified: Classified, config: SiteConfig, today: dt.date, loaded: LoadResult) -> Site:
+    env = environment(config)
+    stories = classified.stories
+    by_id = {s.id: s for s in stories}
+    topics = {t.slug: t for t in classified.topics}
+    topic_lines = dict(classified.by_topic)
+    counts = {slug: line.count for slug, line in classified.by_topic}
+    places = timeline_pages(classified.timeline, config)
+    files: list[OutputFile] = []
+
+    def page(path: str, template: str, **context: Any) -> None:
+        root = "../" * path.count("/")
+        html = env.get_template(template).render(
+            root=root, path=path, config=config, today=today, all_topics=classified.topics, topic_counts=counts,
+            topics_by_slug=topics, month_pages=places.month_page, **context,
+        )
+        files.append(OutputFile(path, xml_safe(html).encode("utf-8")))
+
+    dated = [s for s in stories if s.date is not None]
+    latest = (dated + [s for s in stories if s.date is None])[: config.latest]
+    page("index.html", "index.html", title=config.title, latest=latest, timeline=classified.timeline,
+         story_count=len(stories))
+
+    for i, story in enumerate(stories):
+        page(
+            story.url, "story.html", title=story.title, story=story,
+            body_html=markdown_html(story.body) if story.body_format == "markdown" else None,
+            related=[by_id[r] for r in story.related if r in by_id and r != story.id],
+            story_topics=[topics[t] for t in story.topics if t in topics],
+            previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
+            timeline_link=places.story_page[story.id],
+        )
+
+    for topic in classified.topics:
+        page(f"topics/{topic.slug}.html", "topic.html", title=topic.name, topic=topic, timeline=topic_lines[topic.slug])
+
+    _timeline_pages(page, classified.timeline, places)
+
+    feed_story: Callable[[Story], Markup | None] = lambda s: markdown_html(s.body) if s.body_format == "markdown" else None  # noqa: E731
+    feed = env.get_template("feed.xml")
+    files.append(atom_feed(feed, "feed.xml", config.title, "", stories, config, today, feed_story))
+    for topic in classified.topics:
+        members = topic_lines[topic.slug].stories()
+        files.append(atom_feed(feed, f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description,
+                               members, config, today, feed_story))
+    html_pages = sorted(f.path for f in files if f.path.endswith(".html"))
+    files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
+    files.append(search_docs(stories, topics))
+    files.append(build_report(loaded, stories, today))
+    files.extend(static_files(config))
+    return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories))
+
+
+def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
+    if not places.split:
+        page("timeline.html", "timeline.html", title="Timeline", timeline=line, months=line.months, undated=line.undated,
+             index=None, prev_month=None, next_month=None)
+        return
+    page("timeline.html", "timeline.html", title="Timeline", timeline=line, months=(), undated=(), index=line.months,
+         month_pages=places.month_page, prev_month=None, next_month=None)
+    months = line.months
+    for i, month in enumerate(months):
+        newer = months[i - 1] if i > 0 else None
+        older = months[i + 1] if i + 1 < len(months) else None
+        page(places.month_page[month.key], "timeline.html", title=f"Timeline: {month.label}", timeline=line, months=(month,),
+             undated=(), index=None, prev_month=newer, next_month=older)
+    if line.undated:
+        page(places.month_page["undated"], "timeline.html", title="Timeline: undated stories", timeline=line, months=(),
+             undated=line.undated, index=None, prev_month=months[-1] if months else None,
+             next_month=None)
+
+
+__all__ = ["OutputFile", "Site", "Topic", "render"]
