@@ -68,14 +68,21 @@ _WEEKDAY_DAY_MONTH = re.compile(
 _MONTH_DAY_RE = re.compile(_MONTH_DAY, re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.IGNORECASE)
 _UPDATED = re.compile(r"\b(?:updated|modified|edited)\b", re.IGNORECASE)
-# What may stand around the dates on a stamp line; anything else means it is a sentence, not a stamp.
-_STAMP_WORDS = re.compile(
-    r"""(?:(?<![a-z])(?:last|first|published|posted|updated|modified|on|at|date|time|am|pm|a\.m\.|p\.m\.|
-    gmt|utc|pkt|pst|ist|est|edt|cet|bst|ast|cst|hrs|about|ago|an?|hours?|minutes?|mins?|days?|
-    monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)(?![a-z])|
-    [\s,.:|/()\-–—+]|\d)""",
-    re.IGNORECASE | re.VERBOSE,
+# What may stand around the dates on a stamp line; any other word means it is a sentence, not a stamp.
+_STAMP_WORDS = frozenset(
+    """last first published posted updated modified on at date time am pm a p m gmt utc pkt pst ist est edt cet bst ast cst
+    hrs about ago a an hour hours minute minutes min mins day days monday tuesday wednesday thursday friday saturday sunday
+    mon tue wed thu fri sat sun""".split()
 )
+# Words, and any character a stamp does not use (digits, spaces and ,.:|/()-–—+ are fine).
+_STAMP_TOKEN = re.compile(r"[a-z]+|[^a-z\d\s,.:|/()\-–—+]", re.IGNORECASE)
+_STAMP_START = re.compile(r"^(?:last\s+)?(?:published|updated|posted)\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+
+
+def _only_stamp_words(text: str) -> bool:
+    return all(token.lower() in _STAMP_WORDS for token in _STAMP_TOKEN.findall(text))
+
 
 # Labelled parts a stamp line may carry beside its date: "Source: Xinhua| 2025-03-26 21:05:30|Editor: huaxia".
 _LABEL_PART = re.compile(r"^\s*(?:(?:source|editor|author|reporter|desk)\s*:|by\s)\s*[\w .,&'’-]{0,40}$", re.IGNORECASE)
@@ -108,15 +115,15 @@ def date_line(line: str) -> tuple[FoundDate, ...] | None:
     """The dates on a stamp line, each marked published or updated; None if the line is not a stamp."""
     if len(line) > 160:
         return None
+    if not _DIGIT.search(line):
+        return None  # no date, and no "Updated 2 hours ago" either
     if "|" in line:
         line = " | ".join(part for part in line.split("|") if not _LABEL_PART.match(part))
     matches = list(_FULL_DATE.finditer(line))
-    rest = _FULL_DATE.sub(" ", line)
-    leftover = _STAMP_WORDS.sub("", rest)
     if not matches:
         # "Updated about 2 hours ago" is a stamp without a usable date.
-        return () if re.match(r"^(?:last\s+)?(?:published|updated|posted)\b", line, re.IGNORECASE) and not leftover else None
-    if leftover:
+        return () if _STAMP_START.match(line) and _only_stamp_words(line) else None
+    if not _only_stamp_words(_FULL_DATE.sub(" ", line)):
         return None
     found = []
     for match in matches:

@@ -132,7 +132,7 @@ _FURNITURE_PATTERNS = re.compile(
     | published\s+in\s+(?:dawn|the\s+express\s+tribune|the\s+news)\b   # print-edition line, not the publication date
     | (?:\()?(?:reporting|additional\s+reporting|writing|editing|compiled|graphics?)\s+by\b
     | enditem\b
-    | :\s                                                  # the rest of "Source\n: Al Jazeera and news agencies"
+    | :\s*(?:[\w ]{1,40}\s+and\s+)?(?:news\s+agencies|agencies|al\s+jazeera|afp|reuters|ap|xinhua)\.?$  # "Source\n: Al Jazeera …"
     | source\s*:\s*(?:al\s+jazeera|afp|reuters|ap|app|news\s+agencies|agencies)
     | tags?\s*:
     | topics?\s*:
@@ -186,7 +186,6 @@ _LONE_DATELINE = re.compile(r"^[A-Z][A-Z.'’\-]+(?:\s[A-Z][A-Z.'’\-]+){0,3}(?
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙*]|[-–](?=\s))\s*(?P<text>\S.*)$")
 _URL = re.compile(r"^<?(?P<url>https?://[^\s<>\"']{3,2000})>?$", re.IGNORECASE)
 _ZERO_WIDTH = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -196,12 +195,13 @@ class Line:
     kind: Kind
     text: str
     dates: tuple[FoundDate, ...] = ()
+    whole: str = ""  # a bullet's line with its marker, as a body paragraph keeps it
 
 
 def clean(raw: str) -> str:
     """One pasted line with invisible characters dropped and any run of spaces made one space."""
-    text = unicodedata.normalize("NFC", raw.translate(_ZERO_WIDTH))
-    return _SPACES.sub(" ", text).strip()
+    text = raw if raw.isascii() else unicodedata.normalize("NFC", raw.translate(_ZERO_WIDTH))
+    return " ".join(text.split())
 
 
 def is_furniture(text: str) -> bool:
@@ -212,7 +212,8 @@ def is_furniture(text: str) -> bool:
 
 
 def is_caption(text: str) -> bool:
-    return len(text) < 600 and bool(_CAPTION_CREDIT.search(text))
+    # Credits end the line and are short: searching the tail keeps this linear in the line.
+    return len(text) < 600 and bool(_CAPTION_CREDIT.search(text[-160:]))
 
 
 def is_byline(text: str) -> bool:
@@ -231,7 +232,7 @@ def classify(number: int, raw: str) -> Line | None:
     if url := _URL.match(text):
         return Line(number, "url", url.group("url"))
     if bullet := _BULLET.match(text):
-        return Line(number, "bullet", bullet.group("text").strip())
+        return Line(number, "bullet", bullet.group("text").strip(), whole=text)
     dates = date_line(text)
     if dates is not None:
         return Line(number, "date", text, dates)

@@ -18,7 +18,7 @@ from digest.text import fold
 
 _DATELINE = re.compile(
     r"""^(?P<place>[A-Z][A-Z.'’\-]+(?:[ /]+[A-Z][A-Z.'’\-]+){0,3}(?:,\s*[A-Z][A-Za-z.'’\-]+(?:\s[A-Z][A-Za-z.'’\-]+){0,2})?
-      |[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
+      |[A-Z][a-z]*\.?(?:\s[A-Z][a-z]+\.?){0,2}(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
     (?:,\s*(?P<monthday>[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}))?
     \s*(?:\((?P<agency>[A-Za-z][\w .]{0,20})\))?
     \s*(?::|—|–|--|-)\s*(?P<rest>\S.*)$""",
@@ -29,6 +29,9 @@ _NOT_PLACES = frozenset(
     "BREAKING UPDATE EXCLUSIVE WATCH LIVE ANALYSIS OPINION EDITORIAL CORRECTION FILE PHOTO VIDEO NOTE WARNING "
     "Q A FAQ READ ALSO UPDATED URGENT FLASH".split()
 )
+_NOT_HEADLINE_START = frozenset(",.;:!?)]}-–—•*/|>=+")
+# A headline may end in an abbreviation's full stop: "… a loss for U.S.", "… to buy Acme Inc."
+_ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|Bros)\.)$")
 _SUFFIX_SIGNOFF = re.compile(r"\s*(?:Enditem|\(END\)|\(Reporting by [^)]*\))\s*$", re.IGNORECASE)
 
 
@@ -93,8 +96,9 @@ def looks_like_headline(text: str) -> bool:
     return (
         3 <= len(words) <= 30
         and 12 <= len(text) <= 250
-        and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
-        and not text.endswith((".", ",", ";", ":", "…"))
+        and not text[0].islower()
+        and text[0] not in _NOT_HEADLINE_START
+        and (not text.endswith((".", ",", ";", ":", "…")) or bool(_ABBREVIATION_END.search(text)))
         and split_dateline(text) is None
     )
 
@@ -108,14 +112,22 @@ def _next_text(lines: list[Line], start: int) -> int | None:
     return next((j for j in range(start, len(lines)) if lines[j].kind == "text"), None)
 
 
-def _header_follows(lines: list[Line], i: int) -> bool:
-    """After line i, before any text: a stamp, a byline or summary bullets."""
-    for line in lines[i + 1 :]:
-        if line.kind in ("date", "byline", "bullet"):
+def _header_follows(lines: list[Line], i: int, first_text: bool = True) -> bool:
+    """After line i, before any text: a stamp, a byline or summary bullets.
+
+    Inside a body a lone bullet is a list item, so there bullets alone must be a summary's two or
+    more, or lead to a dateline paragraph.
+    """
+    bullets = 0
+    for j in range(i + 1, len(lines)):
+        kind = lines[j].kind
+        if kind in ("date", "byline"):
             return True
-        if line.kind == "text":
-            return False
-    return False
+        if kind == "bullet":
+            bullets += 1
+        elif kind == "text":
+            return bullets > 0 and (first_text or bullets >= 2 or split_dateline(lines[j].text) is not None)
+    return bullets > 0 and (first_text or bullets >= 2)
 
 
 def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
@@ -128,7 +140,7 @@ def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
             if fold(line.text) == key:
                 return True  # the headline repeated around the share bar
             break
-    if _header_follows(lines, i):
+    if _header_follows(lines, i, first_text):
         return True
     nxt = _next_text(lines, i + 1)
     if nxt is None:
@@ -196,7 +208,7 @@ def segment(lines: list[Line]) -> list[Segment]:
                 run.paragraphs.append((line.number, line.text))
                 seen_paragraph = True
         elif line.kind == "bullet":
-            run.paragraphs.append((line.number, "• " + line.text))
+            run.paragraphs.append((line.number, line.whole or line.text))
             seen_paragraph = True
         else:
             run.absorb(line)
@@ -270,7 +282,7 @@ def _give_to_nearest(run: Segment, pairs: list[tuple[Segment | None, Segment | N
 
 def _raw_story(header: Segment | None, body: Segment | None) -> RawStory:
     parts = [s for s in (header, body) if s is not None]
-    paragraphs = [(n, _SUFFIX_SIGNOFF.sub("", text)) for n, text in (body.paragraphs if body else [])]
+    paragraphs = [(n, _drop_signoff(text)) for n, text in (body.paragraphs if body else [])]
     return RawStory(
         start=min(s.start for s in parts),
         headline=header.headline if header else None,
@@ -281,3 +293,10 @@ def _raw_story(header: Segment | None, body: Segment | None) -> RawStory:
         source_url=next((s.source_url for s in parts if s.source_url), None),
         caption=next((s.caption for s in parts if s.caption), None),
     )
+
+
+def _drop_signoff(text: str) -> str:
+    """'… young people. Enditem' -> '… young people.' (only the tail is searched: paragraphs can be long)."""
+    cut = max(0, len(text) - 200)
+    match = _SUFFIX_SIGNOFF.search(text, cut)
+    return text[: match.start()] if match else text
