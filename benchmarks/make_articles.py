@@ -86,13 +86,16 @@ def dawn(item: Item, rng: random.Random) -> str:
     if len(body) > 2:
         body.insert(2, "Read more: Markets close higher on hopes of rate cut")
     after = item.date + dt.timedelta(days=1)
-    return "\n".join(parts) + "\n" + "\n\n".join(body) + f"\n\nPublished in Dawn, {MONTHS[after.month - 1]} {after.day}th, {after.year}\n\nComments ({rng.randint(1, 40)})\n"
+    tail = f"\n\nPublished in Dawn, {MONTHS[after.month - 1]} {after.day}th, {after.year}\n\nComments ({rng.randint(1, 40)})\n"
+    return "\n".join(parts) + "\n" + "\n\n".join(body) + tail
 
 
 def tribune(item: Item, rng: random.Random) -> str:
-    parts = ["Business", item.headline, "Our Correspondent", f"{us_date(item.date)}{rng.randint(1, 11)}:{rng.randint(10, 59)} PM GMT+5"]
+    stamp = f"{us_date(item.date)}{rng.randint(1, 11)}:{rng.randint(10, 59)} PM GMT+5"  # glued, as copied
+    parts = ["Business", item.headline, "Our Correspondent", stamp]
     parts.append("PHOTO: REUTERS")
-    return "\n".join(parts) + "\n" + "\n\n".join(lede(item, "colon")) + "\n\nLike Business on Facebook, follow @ETribune on Twitter.\n"
+    tail = "\n\nLike Business on Facebook, follow @ETribune on Twitter.\n"
+    return "\n".join(parts) + "\n" + "\n\n".join(lede(item, "colon")) + tail
 
 
 def thenews(item: Item, rng: random.Random) -> str:
@@ -107,7 +110,8 @@ def geo(item: Item, rng: random.Random) -> str:
 
 def arabnews(item: Item, rng: random.Random) -> str:
     d = item.date
-    head = [item.headline, "", "A view of the city centre on a busy morning. (AP)", "Short Url", f"Updated {d.day:02d} {MONTHS[d.month - 1]} {d.year}"]
+    caption = "A view of the city centre on a busy morning. (AP)"
+    head = [item.headline, "", caption, "Short Url", f"Updated {d.day:02d} {MONTHS[d.month - 1]} {d.year}"]
     head += ["Follow", "", item.headline, ""]
     return "\n".join(head) + "\n" + "\n\n".join(lede(item, "colon")) + f"\n\nhttps://arab.news/{rng.randbytes(3).hex()}\n"
 
@@ -119,7 +123,8 @@ def reuters(item: Item, rng: random.Random) -> str:
 
 
 def ap(item: Item, rng: random.Random) -> str:
-    stamp = f"Updated {rng.randint(1, 11)}:{rng.randint(10, 59)} PM GMT+5, {MONTHS[item.date.month - 1][:3]} {item.date.day}, {item.date.year}"
+    d = item.date
+    stamp = f"Updated {rng.randint(1, 11)}:{rng.randint(10, 59)} PM GMT+5, {MONTHS[d.month - 1][:3]} {d.day}, {d.year}"
     tail = "\n\nAssociated Press writer Staff Writer contributed to this report.\n"
     return f"{item.headline}\nBy STAFF WRITER\n{stamp}\nShare\n" + "\n\n".join(lede(item, "ap")) + tail
 
@@ -145,7 +150,8 @@ def xinhua(item: Item, rng: random.Random) -> str:
 
 def bbc(item: Item, rng: random.Random) -> str:
     d = f"{item.date.day} {MONTHS[item.date.month - 1]} {item.date.year}"
-    head = f"{item.headline}\n{d}\nShare\nSave\nStaff Writer\nBBC News\nImage source, Getty Images\nImage caption,\nA general view\n"
+    head = f"{item.headline}\n{d}\nShare\nSave\nStaff Writer\nBBC News\n"
+    head += "Image source, Getty Images\nImage caption,\nA general view\n"
     return head + "\n\n".join(item.paragraphs) + "\n\nRelated topics\nBusiness\n"
 
 
