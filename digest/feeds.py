@@ -85,7 +85,8 @@ def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> Output
             "text": " ".join((*s.summary, s.dateline or "", body[:SEARCH_TEXT_LIMIT])),
             "topics": " ".join(topics[t].name for t in s.topics if t in topics),
         })
-    data = json.dumps(docs, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "<" escaped: the text is data for textContent, and can then never close a script element.
+    data = json.dumps(docs, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
     return OutputFile("search-data.js", f"window.SEARCH_DOCS = {data};\n".encode())
 
 
