@@ -1,0 +1,229 @@
+"""Dedupe stage: each story once, every source kept, different write-ups of one event linked as related.
+
+`dedupe(stories)` is a pure function. Bodies are compared as sets of word 5-shingles (see
+`features`), candidate pairs come from an exact prefix-filter join (`candidates`), and each pair
+is then judged (`rules`): an exact copy, a near copy (Jaccard >= 0.8) or a cut-down copy (90% of
+the shorter text inside the longer) is merged unless the two are different news: dated more than
+a day apart, different datelines, different tickers, or a short templated body under different
+headlines or with different figures. Groups grow only while no two members conflict. Merged
+stories are built in `combine`; related coverage is found in `related`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from digest.dedupe.candidates import similar_pairs
+from digest.dedupe.combine import base_id, combine, content_key, unique_ids
+from digest.dedupe.features import Shingles, Tokens, shingles, story_text, tokenize
+from digest.dedupe.related import related_pairs
+from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, facts, similarity_rule
+from digest.model import SourceRef, Story
+
+__all__ = ["DedupeResult", "HeldApart", "MergeLink", "MergeRecord", "dedupe"]
+
+
+@dataclass(frozen=True, slots=True)
+class MergeLink:
+    """One judged pair inside a merged group: which copies, which rule, how similar."""
+
+    a: SourceRef
+    b: SourceRef
+    rule: str
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    """One merged story, for the build report."""
+
+    id: str  # the merged story's id
+    sources: tuple[SourceRef, ...]  # every copy merged
+    members: tuple[str, ...]  # the ids the copies had before merging
+    rule: str  # the weakest rule that joined the group: exact, near-duplicate or truncated
+    similarity: float  # the lowest shingle Jaccard among the links that joined it
+    links: tuple[MergeLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldApart:
+    """Two stories whose texts are alike but which were kept apart as different news, and why."""
+
+    a: SourceRef
+    b: SourceRef
+    reason: str
+    jaccard: float
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeResult:
+    stories: tuple[Story, ...]
+    merges: tuple[MergeRecord, ...] = ()
+    held_apart: tuple[HeldApart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    a: int
+    b: int
+    rule: str
+    jaccard: float
+    containment: float
+
+
+def _numbers(tok: Tokens, i: int) -> frozenset[int]:
+    s, n = int(tok.start[i]), int(tok.length[i])
+    return frozenset(tok.hashes[s : s + n][tok.digit[s : s + n]].tolist())
+
+
+def _same_tokens(tok: Tokens, i: int, j: int) -> bool:
+    si, sj, n = int(tok.start[i]), int(tok.start[j]), int(tok.length[i])
+    return n == int(tok.length[j]) and bool(np.array_equal(tok.hashes[si : si + n], tok.hashes[sj : sj + n]))
+
+
+class _Groups:
+    """Union of stories into groups that never hold two conflicting stories."""
+
+    def __init__(self, n: int, fact: dict[int, Facts]) -> None:
+        self.parent = list(range(n))
+        self.members: dict[int, list[int]] = {}
+        self.fact = fact
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        ma, mb = self.members.get(ra, [ra]), self.members.get(rb, [rb])
+        if any(conflict(self.fact[x], self.fact[y]) for x in ma for y in mb):
+            return False
+        self.parent[rb] = ra
+        self.members[ra] = ma + mb
+        self.members.pop(rb, None)
+        return True
+
+
+def dedupe(stories: tuple[Story, ...] | Sequence[Story]) -> DedupeResult:
+    stories = tuple(stories)
+    if not stories:
+        return DedupeResult(())
+    tok = tokenize([story_text(s.body) for s in stories])
+    sh = shingles(tok)
+    pairs = similar_pairs(sh, CANDIDATE_CONTAINMENT)
+
+    fact: dict[int, Facts] = {}
+
+    def facts_of(i: int) -> Facts:
+        if i not in fact:
+            fact[i] = facts(stories[i], int(tok.length[i]), _numbers(tok, i))
+        return fact[i]
+
+    accepted: list[_Judged] = []
+    similar: list[tuple[int, int]] = []
+    held: list[HeldApart] = []
+    columns = (pairs.a, pairs.b, pairs.jaccard, pairs.containment, pairs.same_text)
+    for a, b, jac, con, same in zip(*(column.tolist() for column in columns), strict=True):
+        exact = bool(same) and _same_tokens(tok, a, b)
+        rule = similarity_rule(jac, con, exact, int(min(sh.size[a], sh.size[b])))
+        why = conflict(facts_of(a), facts_of(b))
+        if why is not None:
+            if rule is not None:
+                held.append(HeldApart(stories[a].sources[0], stories[b].sources[0], why, round(jac, 4)))
+        elif rule is not None:
+            accepted.append(_Judged(a, b, rule, jac, con))
+        else:
+            similar.append((a, b))
+
+    rank = _content_rank(stories, sorted({i for j in accepted for i in (j.a, j.b)}))
+    accepted.sort(key=lambda j: (RULE_ORDER[j.rule], -j.jaccard, -j.containment, *sorted((rank[j.a], rank[j.b]))))
+    groups = _Groups(len(stories), fact)
+    links: dict[int, list[_Judged]] = {}
+    for judged in accepted:
+        if groups.join(judged.a, judged.b):
+            links.setdefault(groups.find(judged.a), []).append(judged)
+
+    return _assemble(stories, tok, sh, groups, links, similar, rank, tuple(held))
+
+
+def _link(stories: Sequence[Story], j: _Judged) -> MergeLink:
+    return MergeLink(stories[j.a].sources[0], stories[j.b].sources[0], j.rule, round(j.jaccard, 4), round(j.containment, 4))
+
+
+def _content_rank(stories: Sequence[Story], indices: Sequence[int]) -> dict[int, int]:
+    ordered = sorted(indices, key=lambda i: (content_key(stories[i]), [(r.path, r.index) for r in stories[i].sources]))
+    return {i: r for r, i in enumerate(ordered)}
+
+
+def _assemble(
+    stories: tuple[Story, ...],
+    tok: Tokens,
+    sh: Shingles,
+    groups: _Groups,
+    links: dict[int, list[_Judged]],
+    similar: list[tuple[int, int]],
+    rank: dict[int, int],
+    held: tuple[HeldApart, ...],
+) -> DedupeResult:
+    n = len(stories)
+    root_of = [groups.find(i) for i in range(n)]
+    members_of: dict[int, list[int]] = {}
+    for i, root in enumerate(root_of):
+        members_of.setdefault(root, []).append(i)
+    roots = list(members_of)
+    built: list[Story] = []
+    records: list[tuple[int, list[int]]] = []
+    for root in roots:
+        members = members_of[root]
+        if len(members) == 1:
+            story = stories[members[0]]
+            built.append(replace(story, id=base_id(story.id)))
+        else:
+            members.sort(key=lambda i: rank[i])
+            built.append(combine([stories[i] for i in members]))
+            records.append((len(built) - 1, members))
+    final = unique_ids(built)
+    group_index = {root: k for k, root in enumerate(roots)}
+    group_of = np.array([group_index[r] for r in root_of], dtype=np.int64)
+
+    # Related coverage between final stories.
+    days = np.array([s.date.toordinal() if s.date else np.nan for s in final], dtype=np.float64)
+    links_found = set(related_pairs(tok, group_of, len(final), days))
+    for a, b in similar:
+        ga, gb = int(group_of[a]), int(group_of[b])
+        if ga != gb:
+            links_found.add((min(ga, gb), max(ga, gb)))
+    old_to_new: dict[str, str] = {}
+    for i, story in enumerate(stories):
+        old_to_new.setdefault(story.id, final[int(group_of[i])].id)
+    related: list[set[str]] = [{old_to_new.get(r, r) for r in s.related} for s in final]
+    for ga, gb in links_found:
+        related[ga].add(final[gb].id)
+        related[gb].add(final[ga].id)
+    final = [replace(s, related=tuple(sorted(related[k] - {s.id}))) for k, s in enumerate(final)]
+
+    merges = []
+    for k, members in records:
+        judged = links.get(roots[k], [])
+        weakest = max(judged, key=lambda j: RULE_ORDER[j.rule]).rule if judged else "exact"
+        merges.append(
+            MergeRecord(
+                id=final[k].id,
+                sources=final[k].sources,
+                members=tuple(stories[i].id for i in members),
+                rule=weakest,
+                similarity=round(min((j.jaccard for j in judged), default=1.0), 4),
+                links=tuple(_link(stories, j) for j in judged),
+            )
+        )
+    order = sorted(range(len(final)), key=lambda k: (final[k].sources[0].path, final[k].sources[0].index))
+    merges.sort(key=lambda m: (m.sources[0].path, m.sources[0].index))
+    return DedupeResult(tuple(final[k] for k in order), tuple(merges), held)

@@ -1,0 +1,104 @@
+"""One story from several copies: every source, the best of each field, a stable id."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from digest.dedupe.rules import clean_headline
+from digest.model import SourceRef, Story
+from digest.text import fold
+
+_NUMBERED = re.compile(r"^(?P<base>.+-[0-9a-f]{6})-\d+$")
+
+
+def base_id(story_id: str) -> str:
+    """A loader id without the "-2", "-3" it gets when identical copies clash (those depend on file order)."""
+    match = _NUMBERED.match(story_id)
+    return match.group("base") if match else story_id
+
+
+def content_key(story: Story) -> tuple[str, str, str, str, str]:
+    """An order for stories that depends on their content only, never on file names."""
+    return (
+        fold(story.headline or ""),
+        fold(" ".join(story.body)),
+        story.date.isoformat() if story.date else "",
+        fold(story.dateline or ""),
+        fold(" ".join(story.summary)),
+    )
+
+
+def _body_weight(story: Story) -> tuple[int, int]:
+    return (sum(len(p.split()) for p in story.body), sum(len(p) for p in story.body))
+
+
+def combine(members: Sequence[Story]) -> Story:
+    """The merged story: members are in content order, the first one gives the id."""
+    first = members[0]
+    fullest = max(members, key=_body_weight)  # max keeps the first of equals: content order
+    headlines = [clean_headline(s.headline) for s in members if s.headline]
+    headline = None
+    if headlines:
+        counts = Counter(fold(h) for h in headlines)
+        fullest_headline = fold(clean_headline(fullest.headline)) if fullest.headline else ""
+        best = max(counts, key=lambda h: (counts[h], h == fullest_headline))
+        headline = next(h for h in headlines if fold(h) == best)
+    dates = sorted(s.date for s in members if s.date is not None)
+    datelines = Counter(s.dateline for s in members if s.dateline)
+    dateline = max(datelines, key=lambda d: (datelines[d], d == fullest.dateline)) if datelines else None
+    summary: list[str] = []
+    seen: set[str] = set()
+    for story in (fullest, *members):
+        for line in story.summary:
+            if fold(line) not in seen:
+                seen.add(fold(line))
+                summary.append(line)
+    topics: list[str] = []
+    for story in members:
+        topics.extend(t for t in story.topics if t not in topics)
+    sources = tuple(sorted({ref for s in members for ref in s.sources}, key=lambda r: (r.path, r.index)))
+    first_source = min(members, key=lambda s: (s.sources[0].path, s.sources[0].index))
+    return replace(
+        fullest,
+        id=base_id(first.id),
+        headline=headline,
+        title=headline or fullest.title,
+        date=dates[0] if dates else None,
+        date_source="merged" if dates else None,
+        dateline=dateline,
+        summary=tuple(summary),
+        sources=sources,
+        source_url=fullest.source_url or next((s.source_url for s in members if s.source_url), None),
+        caption=fullest.caption or next((s.caption for s in members if s.caption), None),
+        topics=tuple(topics),
+        related=(),
+        line=first_source.line,
+    )
+
+
+def unique_ids(stories: Sequence[Story]) -> list[Story]:
+    """Ids made unique by content order: clashing stories (same headline and lede) get -2, -3 … by content."""
+    by_id: dict[str, list[int]] = {}
+    for i, story in enumerate(stories):
+        by_id.setdefault(story.id, []).append(i)
+    out = list(stories)
+    taken = set(by_id)
+    for story_id, positions in by_id.items():
+        if len(positions) < 2:
+            continue
+        ordered = sorted(positions, key=lambda i: (content_key(stories[i]), _refs(stories[i].sources)))
+        n = 1
+        for i in ordered[1:]:
+            n += 1
+            while f"{story_id}-{n}" in taken:
+                n += 1
+            taken.add(f"{story_id}-{n}")
+            out[i] = replace(stories[i], id=f"{story_id}-{n}")
+    return out
+
+
+def _refs(sources: Sequence[SourceRef]) -> tuple[tuple[str, int], ...]:
+    return tuple((r.path, r.index) for r in sources)

@@ -1,0 +1,80 @@
+"""Related coverage: different write-ups of one event share its rare names (people, bodies, places, firms).
+
+Names are tokens written with a capital initial in the body. A name is rare when few stories hold
+it; two stories are related when rare names they share carry a large part of the weight (inverse
+document frequency) of the rarer-named of the two, and they are dated close together. Pairs come
+from the posting lists of rare names only, so the cost stays near linear in the archive size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digest.dedupe.features import I64, Tokens
+
+MIN_SHARED = 4  # rare names in common
+MIN_SHARE = 0.35  # shared weight / the smaller story's weight of rare names
+MAX_DAYS_APART = 3
+MAX_DF_SHARE = 0.01  # a name in more than 1% of the stories (and more than MIN_DF_CAP) is not rare
+MIN_DF_CAP = 3
+MAX_DF_CAP = 60
+
+
+def related_pairs(tok: Tokens, group_of: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """Pairs of groups (a < b) that look like coverage of the same event; days is each group's date ordinal or NaN."""
+    if n_groups < 2 or len(tok.hashes) == 0:
+        return []
+    names = tok.capital & ~tok.digit
+    groups = group_of[tok.doc[names]]
+    terms = tok.hashes[names]
+    order = np.lexsort((groups, terms))
+    terms, groups = terms[order], groups[order]
+    distinct = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])] if len(terms) else np.zeros(0, bool)
+    terms, groups = terms[distinct], groups[distinct]
+    if len(terms) == 0:
+        return []
+    new_term = np.r_[True, terms[1:] != terms[:-1]]
+    term_id = np.cumsum(new_term) - 1
+    df = np.bincount(term_id)
+    cap = max(MIN_DF_CAP, min(MAX_DF_CAP, math.floor(MAX_DF_SHARE * n_groups)))
+    rare = df[term_id] <= cap
+    idf = np.log((n_groups + 1) / df)
+    weight = idf[term_id]
+    total = np.bincount(groups[rare], weights=weight[rare], minlength=n_groups)
+    shared = rare & (df[term_id] > 1)
+    t_sh, g_sh = term_id[shared], groups[shared]  # sorted by term, then group
+    if len(t_sh) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, t_sh[1:] != t_sh[:-1]])
+    sizes = np.diff(np.r_[starts, len(t_sh)])
+    # Every pair of groups under each shared rare name.
+    pair_a: list[I64] = []
+    pair_b: list[I64] = []
+    pair_w: list[NDArray[np.float64]] = []
+    for k in np.unique(sizes).tolist():
+        at = starts[sizes == k]
+        block = g_sh[at[:, None] + np.arange(k)]  # (names, k) groups, ascending
+        w = idf[t_sh[at]]
+        i, j = np.triu_indices(k, 1)
+        pair_a.append(block[:, i].ravel())
+        pair_b.append(block[:, j].ravel())
+        pair_w.append(np.repeat(w, len(i)))
+    a = np.concatenate(pair_a)
+    b = np.concatenate(pair_b)
+    w_all = np.concatenate(pair_w)
+    key = a * n_groups + b
+    order = np.argsort(key, kind="stable")
+    key, w_all = key[order], w_all[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.diff(np.r_[first, len(key)])
+    weight_sum = np.add.reduceat(w_all, first)
+    key = key[first]
+    ga, gb = key // n_groups, key % n_groups
+    share = weight_sum / np.maximum(np.minimum(total[ga], total[gb]), 1e-9)
+    gap = np.abs(days[ga] - days[gb])
+    close = np.isnan(gap) | (gap <= MAX_DAYS_APART)
+    ok = (count >= MIN_SHARED) & (share >= MIN_SHARE) & close
+    return list(zip(ga[ok].tolist(), gb[ok].tolist(), strict=True))
