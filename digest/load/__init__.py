@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -127,11 +128,41 @@ def unique_ids(stories: Iterable[Story]) -> list[Story]:
     return out
 
 
-def load_paths(paths: Iterable[Path], today: dt.date) -> LoadResult:
-    """Load folders and single files; a folder's files are named relative to it."""
-    stories: list[Story] = []
-    problems: list[Problem] = []
+PARALLEL_MIN_FILES = 200  # below this, starting processes costs more than it saves
+
+
+def _default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _load_job(job: tuple[Path, Path, dt.date]) -> tuple[list[Story], list[Problem], FileReport]:
+    return load_file(*job)
+
+
+def _run(jobs: list[tuple[Path, Path, dt.date]], workers: int) -> list[tuple[list[Story], list[Problem], FileReport]]:
+    """Each job's result, in the jobs' order: across processes for many files, else here."""
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                return list(pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))))
+        except (OSError, RuntimeError, AssertionError):
+            pass  # no processes here (sandbox, daemon process): parse in this one
+    return [_load_job(job) for job in jobs]
+
+
+def load_paths(paths: Iterable[Path], today: dt.date, workers: int | None = None) -> LoadResult:
+    """Load folders and single files; a folder's files are named relative to it.
+
+    Files are parsed in parallel when there are many (`workers` processes, default one per CPU);
+    the result is the same, in the same order, as a serial run.
+    """
+    problems_before: list[list[Problem]] = []  # for each job: the problems reported before it
     reports: list[FileReport] = []
+    jobs: list[tuple[Path, Path, dt.date]] = []
+    pending: list[Problem] = []
     for path in paths:
         if path.is_dir():
             files, skipped = discover(path)
@@ -139,18 +170,26 @@ def load_paths(paths: Iterable[Path], today: dt.date) -> LoadResult:
         elif path.exists():
             files, skipped, root = [path], [], path.parent
         else:
-            problems.append(Problem(path.as_posix(), 1, "error", "no such file or folder"))
+            pending.append(Problem(path.as_posix(), 1, "error", "no such file or folder"))
             reports.append(FileReport(path.as_posix(), "rejected", 0, "no such file or folder"))
             continue
         for report in skipped:
             quiet = report.reason in ("hidden file", "hidden folder", "editor swap or backup file")
             level: Level = "error" if report.status == "rejected" else "info" if quiet else "warning"
             message = report.reason if report.status == "rejected" else f"skipped: {report.reason}"
-            problems.append(Problem(report.path, 1, level, message or "skipped"))
+            pending.append(Problem(report.path, 1, level, message or "skipped"))
         reports.extend(skipped)
         for file in files:
-            file_stories, file_problems, report = load_file(root, file, today)
-            stories.extend(file_stories)
-            problems.extend(file_problems)
-            reports.append(report)
+            jobs.append((root, file, today))
+            problems_before.append(pending)
+            pending = []
+    stories: list[Story] = []
+    problems: list[Problem] = []
+    results = _run(jobs, workers or _default_workers())
+    for before, (file_stories, file_problems, report) in zip(problems_before, results, strict=True):
+        problems.extend(before)
+        stories.extend(file_stories)
+        problems.extend(file_problems)
+        reports.append(report)
+    problems.extend(pending)
     return LoadResult(tuple(unique_ids(stories)), tuple(problems), tuple(sorted(reports, key=lambda r: r.path)))

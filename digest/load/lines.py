@@ -168,6 +168,7 @@ _CAPTION_CREDIT = re.compile(
     )\.?$""",
     re.VERBOSE,
 )
+_CREDIT_HINT = frozenset("—–-:/")  # every credit form but the bracketed ones has one of these near the end
 _BYLINE = re.compile(
     r"^By\s+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&)(?:[\s,]+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&))*"
     r"(?:\s*[|,–—-]\s*[\w .,'’&-]{0,60})?$"
@@ -213,7 +214,10 @@ def is_furniture(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     # Credits end the line and are short: searching the tail keeps this linear in the line.
-    return len(text) < 600 and bool(_CAPTION_CREDIT.search(text[-160:]))
+    tail = text[-160:]
+    if len(text) >= 600 or (not text.endswith((")", "]")) and _CREDIT_HINT.isdisjoint(tail[-70:])):
+        return False
+    return bool(_CAPTION_CREDIT.search(tail))
 
 
 def is_byline(text: str) -> bool:

@@ -20,7 +20,7 @@ _MD_HEADING = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$")
 def story_id(headline: str | None, body: tuple[str, ...]) -> str:
     """A slug to read plus a hash of the content: same story, same id, whatever the file is called."""
     title = headline or (body[0] if body else "story")
-    return f"{slugify(title, 50)}-{short_hash(fold(headline or ''), fold(' '.join(body[:3]))[:2000], length=6)}"
+    return f"{slugify(title, 50)}-{short_hash(fold(headline or ''), fold(' '.join(body[:3])[:4000])[:2000], length=6)}"
 
 
 def _pick_date(

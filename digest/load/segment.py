@@ -134,10 +134,9 @@ def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
     text = lines[i].text
     if not looks_like_headline(text):
         return False
-    key = fold(text)
     for line in lines[i + 1 : i + 9]:
         if line.kind == "text":
-            if fold(line.text) == key:
+            if same_text(line.text, text):
                 return True  # the headline repeated around the share bar
             break
     if _header_follows(lines, i, first_text):
@@ -151,6 +150,11 @@ def _is_anchor(lines: list[Line], i: int, first_text: bool) -> bool:
     if after is not None and ends_sentence(lines[nxt].text) and split_dateline(lines[after].text):
         return True  # headline, standfirst, dateline paragraph
     return (first_text and not looks_like_headline(lines[nxt].text)) or (first_text and _header_follows(lines, nxt))
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal but for quotes, spacing and case (lengths are compared first: fold is the costly part)."""
+    return abs(len(a) - len(b)) <= 3 + len(a) // 10 and fold(a) == fold(b)
 
 
 def _is_standfirst(lines: list[Line], j: int, header: Segment) -> bool:
@@ -223,12 +227,12 @@ def _next_is_anchor(lines: list[Line], i: int) -> bool:
 def _consume_header(lines: list[Line], i: int, segments: list[Segment]) -> int:
     header = Segment(True, lines[i].number, headline=lines[i].text)
     segments.append(header)
-    key = fold(lines[i].text)
+    headline = lines[i].text
     j = i + 1
     while j < len(lines):
         line = lines[j]
         if line.kind == "text":
-            if fold(line.text) == key:
+            if same_text(line.text, headline):
                 pass  # the repeat
             elif _is_standfirst(lines, j, header):
                 header.summary.append(line.text)
@@ -297,6 +301,8 @@ def _raw_story(header: Segment | None, body: Segment | None) -> RawStory:
 
 def _drop_signoff(text: str) -> str:
     """'… young people. Enditem' -> '… young people.' (only the tail is searched: paragraphs can be long)."""
-    cut = max(0, len(text) - 200)
-    match = _SUFFIX_SIGNOFF.search(text, cut)
+    end = text.rstrip()[-8:].lower()
+    if not end.endswith((")", "enditem")):
+        return text
+    match = _SUFFIX_SIGNOFF.search(text, max(0, len(text) - 200))
     return text[: match.start()] if match else text
