@@ -1,4 +1,4 @@
-"""Command line: `digest build`, `digest inspect`."""
+"""Command line: `digest build`, `check`, `new`, `inspect`."""
 
 from __future__ import annotations
 
@@ -54,6 +54,41 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from digest.config import ConfigError, load_config
+    from digest.editor import check_problems
+
+    try:
+        config = load_config(Path(args.config))
+    except ConfigError as exc:
+        print(f"{args.config}:1: error: {exc}")
+        return 2
+    articles = Path(args.articles)
+    if not articles.is_dir():
+        print(f"{articles}:0: error: no articles folder")
+        return 2
+    loaded = load_paths([articles], build_date(args.build_date))
+    problems = check_problems(loaded, dedupe(loaded.stories), config)
+    for problem in problems:
+        print(f"{articles / problem.path}:{problem.line}: {problem.level}: {problem.message}")
+    errors = sum(p.level == "error" for p in problems)
+    warnings = sum(p.level == "warning" for p in problems)
+    print(f"{len(loaded.stories)} stories in {len(loaded.files)} files: {errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from digest.editor import new_article
+
+    try:
+        path = new_article(args.headline, Path(args.articles), build_date(args.build_date), markdown=args.markdown)
+    except FileExistsError as exc:
+        print(f"digest: {exc.filename} exists already; not overwritten", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from digest.pipeline import build
 
@@ -68,6 +103,20 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the site from the articles folder")
     add_build_arguments(build)
     build.set_defaults(func=cmd_build)
+
+    check = sub.add_parser("check", help="lint the articles without building (prints file:line: message)")
+    check.add_argument("--articles", default="articles", help="folder of article files (default: articles/)")
+    check.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: today)")
+    check.set_defaults(func=cmd_check)
+
+    new = sub.add_parser("new", help="start a new article file with its front matter filled")
+    new.add_argument("headline")
+    new.add_argument("--articles", default="articles", help="folder to write into (default: articles/)")
+    new.add_argument("--markdown", action="store_true", help="write a .md file for your own write-up")
+    new.add_argument("--build-date", type=_date_arg, help="the date to put in the file (default: today)")
+    new.set_defaults(func=cmd_new)
 
     inspect = sub.add_parser("inspect", help="print the story records parsed from files or folders")
     inspect.add_argument("paths", nargs="+", metavar="PATH")
