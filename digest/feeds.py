@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from digest.config import SiteConfig, Topic
+from digest.dedupe import MergeRecord
 from digest.model import LoadResult, Story
 from digest.serialize import problem_dict
 
@@ -90,7 +91,7 @@ def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> Output
     return OutputFile("search-data.js", f"window.SEARCH_DOCS = {data};\n".encode())
 
 
-def build_report(loaded: LoadResult, stories: Sequence[Story], today: dt.date) -> OutputFile:
+def build_report(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], today: dt.date) -> OutputFile:
     """What happened to every input file: loaded, merged (all its stories folded into others), rejected or skipped."""
     kept: dict[str, list[str]] = {}  # file -> ids of stories it leads
     merged: dict[str, list[str]] = {}  # file -> ids of stories it was merged into
@@ -119,6 +120,16 @@ def build_report(loaded: LoadResult, stories: Sequence[Story], today: dt.date) -
         "build_date": today.isoformat(),
         "summary": {"files": len(files), "stories": len(stories), **dict(sorted(counts.items()))},
         "files": files,
+        "merges": [
+            {
+                "id": m.id,
+                "sources": [f"{ref.path}#{ref.index}" for ref in m.sources],
+                "members": list(m.members),
+                "rule": m.rule,
+                "similarity": round(m.similarity, 4),
+            }
+            for m in sorted(merges, key=lambda m: m.id)
+        ],
         "problems": [problem_dict(p) for p in sorted(loaded.problems, key=lambda p: (p.path, p.line, p.level, p.message))],
     }
     text = json.dumps(report_data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

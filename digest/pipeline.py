@@ -27,7 +27,7 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date) -> int:
     loaded = load_paths([articles], today)
     deduped = dedupe(loaded.stories)
     classified = classify(deduped.stories, config)
-    site = render(classified, config, today, loaded)
+    site = render(classified, config, today, loaded, deduped.merges)
     try:
         written = publish(site.files, out)
     except (PublishError, OSError) as exc:

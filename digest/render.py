@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from digest.classify import MONTHS, Classified, Timeline
 from digest.config import SiteConfig, Topic
+from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
 from digest.model import LoadResult, Story
 
@@ -141,7 +142,9 @@ def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
     return TimelinePages(split, month_page, story_page)
 
 
-def render(classified: Classified, config: SiteConfig, today: dt.date, loaded: LoadResult) -> Site:
+def render(
+    classified: Classified, config: SiteConfig, today: dt.date, loaded: LoadResult, merges: Sequence[MergeRecord] = ()
+) -> Site:
     env = environment(config)
     stories = classified.stories
     by_id = {s.id: s for s in stories}
@@ -189,7 +192,7 @@ def render(classified: Classified, config: SiteConfig, today: dt.date, loaded: L
     html_pages = sorted(f.path for f in files if f.path.endswith(".html"))
     files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
     files.append(search_docs(stories, topics))
-    files.append(build_report(loaded, stories, today))
+    files.append(build_report(loaded, stories, merges, today))
     files.extend(static_files(config))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories))
 

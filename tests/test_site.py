@@ -49,7 +49,7 @@ def test_every_page_type_is_built(site: Path):
                  "static/style.css", "static/search.js", "static/vendor/minisearch.js", "static/vendor/minisearch.LICENSE.txt",
                  "topics/crypto-digital-finance.html", "topics/crypto-digital-finance.xml", CRYPTO_STORY):
         assert path in files, path
-    assert len([p for p in files if p.startswith("stories/")]) == 6
+    assert len([p for p in files if p.startswith("stories/")]) == 5  # six found, two of them the same story
     assert b'<input id="q" name="q" type="search"' in files["index.html"]
 
 
@@ -67,9 +67,11 @@ def test_links_are_relative_and_resolve(site: Path):
 
 def test_story_page_shows_provenance_dates_and_neighbours(site: Path):
     crypto = (site / CRYPTO_STORY).read_text(encoding="utf-8")
-    assert "Undated" in crypto
-    assert "<code>000_f8515c5b4837a612.txt</code>, story 2" in crypto
-    assert 'rel="prev"' in crypto and 'rel="next"' not in crypto  # the last story in the timeline
+    assert "Found in <code>000_f8515c5b4837a612.txt</code>, story 2" in crypto  # every file it came from
+    assert "Merged from <code>001_2cba5b57e2f18ceb.txt</code>, story 2" in crypto
+    assert 'rel="prev"' not in crypto and 'rel="next"' in crypto  # the newest story in the timeline
+    undated = (site / "stories/pakistan-says-prioritizes-diplomacy-day-after-826de8.html").read_text(encoding="utf-8")
+    assert '<span class="undated">Undated</span>' in undated
     inferred = (site / "stories/pakistan-and-china-are-discussing-security-1c3f22.html").read_text(encoding="utf-8")
     assert '<time datetime="2025-03-26">26 March 2025</time> <span class="inferred">(date inferred)</span>' in inferred
     stated = (site / "stories/china-pakistan-urge-afghanistan-to-act-against-7bc603.html").read_text(encoding="utf-8")
@@ -80,9 +82,11 @@ def test_story_page_shows_provenance_dates_and_neighbours(site: Path):
 
 def test_topic_and_timeline_pages_list_their_stories(site: Path):
     crypto = (site / "topics/crypto-digital-finance.html").read_text(encoding="utf-8")
-    assert crypto.count('class="event"') == 3
+    assert crypto.count('class="event"') == 1  # the merged crypto story and its related (undated) report: one event
+    assert crypto.count('href="../stories/') == 2
     timeline = (site / "timeline.html").read_text(encoding="utf-8")
-    assert timeline.count('class="event"') == 6
+    assert timeline.count('class="event"') == 4
+    assert len(set(re.findall(r'<a href="(stories/[^"]+)"', timeline))) == 5
     assert [m for m in re.findall(r'id="m-([\w-]+)"', timeline)] == ["2025-12", "2025-03", "2025-02", "undated"]
 
 
@@ -110,14 +114,14 @@ def test_feeds_parse_as_atom(site: Path):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert feed.feed.title == "Frontier Digest"
-    assert len(feed.entries) == 6
+    assert len(feed.entries) == 5
     first = feed.entries[0]
     assert first.link.startswith("https://example.org/digest/stories/")
     assert first.updated.startswith("2025-12-05T00:00:00+05:00")
     assert "<p>" in first.content[0].value
     topic = feedparser.parse((site / "topics/crypto-digital-finance.xml").read_bytes())
     assert not topic.bozo
-    assert len(topic.entries) == 3
+    assert len(topic.entries) == 2
     assert all("crypto" in e.title.lower() or "financial" in e.title.lower() for e in topic.entries)
 
 
@@ -134,7 +138,10 @@ def test_build_report_accounts_for_every_file(site: Path):
     assert report["build_date"] == "2026-11-22"
     assert sorted(f["path"] for f in report["files"]) == sorted(p.name for p in ARTICLES.iterdir())
     assert all(f["status"] in ("loaded", "merged", "rejected", "skipped") for f in report["files"])
-    assert sum(len(f["stories"]) for f in report["files"]) == report["summary"]["stories"] == 6
+    assert sum(len(f["stories"]) for f in report["files"]) == report["summary"]["stories"] == 5
+    merged = next(f for f in report["files"] if f["path"] == "001_2cba5b57e2f18ceb.txt")
+    assert merged["merged_into"] == [CRYPTO_STORY.removeprefix("stories/").removesuffix(".html")]
+    assert [m["rule"] for m in report["merges"]] == ["exact"]
     assert any("undated" in p["message"] for p in report["problems"])
 
 
