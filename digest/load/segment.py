@@ -18,7 +18,7 @@ from digest.text import fold
 
 _DATELINE = re.compile(
     r"""^(?P<place>[A-Z][A-Z.'’\-]+(?:[ /]+[A-Z][A-Z.'’\-]+){0,3}(?:,\s*[A-Z][A-Za-z.'’\-]+(?:\s[A-Z][A-Za-z.'’\-]+){0,2})?
-      |[A-Z][a-z]*\.?(?:\s[A-Z][a-z]+\.?){0,2}(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
+      |[A-Z][\w'’.\-]*(?:\s[\w'’.\-]+){0,3}(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
     (?:,\s*(?P<monthday>[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}))?
     \s*(?:\((?P<agency>[A-Za-z][\w .]{0,20})\))?
     \s*(?::|—|–|--|-)\s*(?P<rest>\S.*)$""",
@@ -98,7 +98,7 @@ def looks_like_headline(text: str) -> bool:
         and 12 <= len(text) <= 250
         and not text[0].islower()
         and text[0] not in _NOT_HEADLINE_START
-        and (not text.endswith((".", ",", ";", ":", "…")) or bool(_ABBREVIATION_END.search(text)))
+        and (not text.endswith((".", ",", ";", ":", "…")) or (len(words) <= 16 and bool(_ABBREVIATION_END.search(text))))
         and split_dateline(text) is None
     )
 
@@ -178,10 +178,10 @@ def mark_names_before_stamps(lines: list[Line]) -> list[Line]:
         words = line.text.split()
         if (
             line.kind == "text"
-            and out[i + 1].kind in ("date", "byline")
+            and (out[i + 1].kind == "date" or (out[i + 1].kind == "byline" and not out[i + 1].text.startswith("By ")))
             and _is_short_label(line.text)
             and len(words) <= 4
-            and all(word[0].isupper() for word in words if word[0].isalpha())
+            and all(word[0].isupper() and not any(c.isdigit() for c in word) for word in words)
         ):
             out[i] = Line(line.number, "byline", line.text)
     return out
@@ -201,6 +201,7 @@ def segment(lines: list[Line]) -> list[Segment]:
                 if _is_short_label(last[1]) and last[0] == lines[i - 1].number:
                     segments[-1].paragraphs.pop()  # a section kicker right above the headline
             i = _consume_header(lines, i, segments)
+            seen_paragraph = True  # what follows a header is its body, however it starts
             continue
         if not segments or segments[-1].is_header:
             segments.append(Segment(False, line.number))
