@@ -18,9 +18,9 @@ import numpy as np
 
 from digest.dedupe.candidates import similar_pairs
 from digest.dedupe.combine import base_id, combine, content_key, unique_ids
-from digest.dedupe.features import Shingles, Tokens, shingles, story_text, tokenize
+from digest.dedupe.features import K, Shingles, Tokens, shingles, story_text, tokenize
 from digest.dedupe.related import related_pairs
-from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, facts, similarity_rule
+from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, facts, is_cut_down, similarity_rule
 from digest.model import SourceRef, Story
 
 __all__ = ["DedupeResult", "HeldApart", "MergeLink", "MergeRecord", "dedupe"]
@@ -85,6 +85,18 @@ def _same_tokens(tok: Tokens, i: int, j: int) -> bool:
     return n == int(tok.length[j]) and bool(np.array_equal(tok.hashes[si : si + n], tok.hashes[sj : sj + n]))
 
 
+def _opens_early(tok: Tokens, small: int, large: int) -> bool:
+    """Whether the shorter text's opening words occur in the first half of the longer one."""
+    ss, ls, ln = int(tok.start[small]), int(tok.start[large]), int(tok.length[large])
+    opening = tok.hashes[ss : ss + min(K, int(tok.length[small]))]
+    text = tok.hashes[ls : ls + ln]
+    if len(text) < len(opening) or len(opening) == 0:
+        return False
+    windows = np.lib.stride_tricks.sliding_window_view(text, len(opening))
+    hits = np.flatnonzero((windows == opening).all(axis=1))
+    return bool(len(hits)) and int(hits[0]) <= ln // 2
+
+
 class _Groups:
     """Union of stories into groups that never hold two conflicting stories."""
 
@@ -134,6 +146,10 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story]) -> DedupeResult:
     for a, b, jac, con, same in zip(*(column.tolist() for column in columns), strict=True):
         exact = bool(same) and _same_tokens(tok, a, b)
         rule = similarity_rule(jac, con, exact, int(min(sh.size[a], sh.size[b])))
+        if rule == "truncated":
+            small, large = (a, b) if sh.size[a] <= sh.size[b] else (b, a)
+            if not is_cut_down(facts_of(a), facts_of(b), _opens_early(tok, small, large)):
+                rule = None
         why = conflict(facts_of(a), facts_of(b))
         if why is not None:
             if rule is not None:
@@ -185,7 +201,8 @@ def _assemble(
         members = members_of[root]
         if len(members) == 1:
             story = stories[members[0]]
-            built.append(replace(story, id=base_id(story.id)))
+            new_id = base_id(story.id)
+            built.append(story if new_id == story.id else replace(story, id=new_id))
         else:
             members.sort(key=lambda i: rank[i])
             built.append(combine([stories[i] for i in members]))
@@ -208,7 +225,10 @@ def _assemble(
     for ga, gb in links_found:
         related[ga].add(final[gb].id)
         related[gb].add(final[ga].id)
-    final = [replace(s, related=tuple(sorted(related[k] - {s.id}))) for k, s in enumerate(final)]
+    for k, story in enumerate(final):
+        links_k = tuple(sorted(related[k] - {story.id}))
+        if links_k != story.related:
+            final[k] = replace(story, related=links_k)
 
     merges = []
     for k, members in records:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.text import fold
-
 K = 5
 _P = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier for the rolling combination of token hashes
 _SHORT_SALT = np.uint64(0xD6E8FEB86659FD93)
@@ -30,7 +28,8 @@ _FURNITURE = re.compile(
     r"share( this)?( article| story| on \w+)?|(read|see) (more|also)\b.*|also read\b.*|related( articles| stories)?:.*|"
     r"click here\b.*|subscribe\b.*|sign up\b.*|follow (us|\w+ on)\b.*|reuters?|"
     r"\(?(reporting|editing|writing|additional reporting) by\b.*|©.*|\(c\) .*|copyright\b.*|all rights reserved\b.*|"
-    r"(photo|image|file photo|picture)( credit)?:.*|listen to (this|the) (article|story).*|\d+ min(ute)?s? read)$"
+    r"(photo|image|file photo|picture)( credit)?:.*|listen to (this|the) (article|story).*|\d+ min(ute)?s? read)$",
+    re.IGNORECASE,
 )
 _FURNITURE_MAX = 240
 
@@ -40,7 +39,7 @@ U64 = NDArray[np.uint64]
 
 def is_furniture(paragraph: str) -> bool:
     """A paragraph that belongs to the page, not the story: ads, share and follow prompts, credits."""
-    return len(paragraph) <= _FURNITURE_MAX and _FURNITURE.match(fold(paragraph).strip(" .:-–—|")) is not None
+    return len(paragraph) <= _FURNITURE_MAX and _FURNITURE.match(paragraph.strip(" \t.:-–—|\u00a0")) is not None
 
 
 def story_text(body: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from digest.model import Story
 from digest.text import fold
@@ -15,6 +16,7 @@ CANDIDATE_CONTAINMENT = min(NEAR_JACCARD, TRUNCATED_CONTAINMENT)
 MAX_DAYS_APART = 1  # copies of one story are dated within a day of each other
 SHORT_BODY_TOKENS = 60  # below this a body is a template; its headline and figures carry the news
 HEADLINE_AGREEMENT = 0.5
+SAME_NAME = 0.75  # spelling similarity above which two datelines or tickers are one with a typo
 
 RULE_ORDER = {"exact": 0, "near-duplicate": 1, "truncated": 2}
 
@@ -58,6 +60,7 @@ class Facts:
     day: int | None  # date ordinal
     place: str | None
     tickers: frozenset[str]
+    headline: tuple[str, ...]  # words of the headline without wire markers
     headline_words: frozenset[str]
     correction: bool
     tokens: int
@@ -66,12 +69,14 @@ class Facts:
 
 def facts(story: Story, tokens: int, numbers: frozenset[int]) -> Facts:
     headline = story.headline or ""
-    tickers = frozenset(a or b for a, b in _TICKER.findall(headline))
+    tickers = frozenset((a or b).split(".")[0] for a, b in _TICKER.findall(headline))
+    words = tuple(_WORD.findall(fold(clean_headline(headline)))) if headline else ()
     return Facts(
         day=story.date.toordinal() if story.date else None,
         place=place_key(story.dateline),
         tickers=tickers,
-        headline_words=frozenset(_WORD.findall(fold(clean_headline(headline)))) if headline else frozenset(),
+        headline=words,
+        headline_words=frozenset(words),
         correction=bool(_CORRECTION.search(headline)),
         tokens=tokens,
         numbers=numbers,
@@ -79,6 +84,7 @@ def facts(story: Story, tokens: int, numbers: frozenset[int]) -> Facts:
 
 
 def similarity_rule(jaccard: float, containment: float, same_text: bool, smaller_size: int) -> str | None:
+    """The rule two bodies meet on their shingles alone; a "truncated" pair is confirmed with `is_cut_down`."""
     if same_text:
         return "exact"
     if jaccard >= NEAR_JACCARD:
@@ -88,21 +94,41 @@ def similarity_rule(jaccard: float, containment: float, same_text: bool, smaller
     return None
 
 
+def _alike(a: str, b: str) -> bool:
+    return a == b or sorted(a) == sorted(b) or SequenceMatcher(None, a, b).ratio() >= SAME_NAME
+
+
+def headlines_agree(a: Facts, b: Facts) -> bool:
+    """Headlines that name the same thing: a shared ticker, mostly the same words, or the same first two words."""
+    if not a.headline or not b.headline:
+        return True
+    if a.tickers & b.tickers:
+        return True
+    if len(a.headline_words & b.headline_words) / len(a.headline_words | b.headline_words) >= HEADLINE_AGREEMENT:
+        return True
+    return len(a.headline) >= 2 and a.headline[:2] == b.headline[:2]
+
+
+def is_cut_down(a: Facts, b: Facts, lede_early: bool) -> bool:
+    """A text inside a longer one is a cut-down copy when it opens where the longer one opens, or has its headline;
+    otherwise it is more likely one item of a round-up."""
+    return lede_early or (bool(a.headline) and bool(b.headline) and headlines_agree(a, b))
+
+
 def conflict(a: Facts, b: Facts) -> str | None:
     """Why two stories with similar bodies are still different news, or None."""
     if a.day is not None and b.day is not None and abs(a.day - b.day) > MAX_DAYS_APART:
         return f"dated {abs(a.day - b.day)} days apart"
-    if a.place and b.place and a.place != b.place:
+    if a.place and b.place and not _alike(a.place, b.place) and a.headline != b.headline:
         return f"different datelines ({a.place} / {b.place})"
-    if a.tickers and b.tickers and not (a.tickers & b.tickers):
+    corrected = a.correction or b.correction
+    if a.tickers and b.tickers and not corrected and not any(_alike(x, y) for x in a.tickers for y in b.tickers):
         return "different companies (tickers)"
     if min(a.tokens, b.tokens) < SHORT_BODY_TOKENS:
-        if a.headline_words and b.headline_words:
-            shared = len(a.headline_words & b.headline_words)
-            if shared / len(a.headline_words | b.headline_words) < HEADLINE_AGREEMENT:
-                return "templated body under different headlines"
+        if not headlines_agree(a, b):
+            return "templated body under different headlines"
         small, large = (a, b) if a.tokens <= b.tokens else (b, a)
         changed = small.numbers - large.numbers
-        if changed and not ((a.correction or b.correction) and len(changed) <= 2):
+        if changed and not (corrected and len(changed) <= 2):
             return "templated body with different figures"
     return None
