@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from digest.config import SiteConfig, Topic, keyword_regex, normalize
+from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize
 from digest.model import Story
 from digest.text import fold, slugify
 
@@ -24,7 +24,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 @dataclass(frozen=True, slots=True)
 class Matcher:
     topic: Topic
-    regexes: tuple[re.Pattern[str], ...]
+    terms: tuple[Terms, ...]
+    patterns: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,9 @@ class Classified:
 def matchers(topics: Iterable[Topic]) -> tuple[Matcher, ...]:
     out = []
     for topic in topics:
-        regexes = [keyword_regex(k, case=False) for k in topic.keywords]
-        regexes += [keyword_regex(e, case=True) for e in topic.entities]
-        regexes += [re.compile(p, re.IGNORECASE) for p in topic.patterns]
-        out.append(Matcher(topic, tuple(regexes)))
+        terms = [keyword_terms(*topic.keywords, case=False)] if topic.keywords else []  # one pass for all keywords
+        terms += [keyword_terms(*topic.entities, case=True)] if topic.entities else []
+        out.append(Matcher(topic, tuple(terms), tuple(re.compile(p, re.IGNORECASE) for p in topic.patterns)))
     return tuple(out)
 
 
@@ -96,14 +96,16 @@ def story_text(story: Story) -> str:
 def matched_topics(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
     """Slugs of the configured topics whose rules match the story, in configuration order."""
     text = story_text(story)
+    lowered = text.lower()
     found = []
     for rule in rules:
         hits = 0
-        for regex in rule.regexes:
-            hits += sum(1 for _ in regex.finditer(text))
-            if hits >= rule.topic.min_matches:
-                found.append(rule.topic.slug)
-                break
+        for terms in rule.terms:
+            hits += terms.count(text, lowered)
+        for pattern in rule.patterns:
+            hits += sum(1 for _ in pattern.finditer(text))
+        if hits >= rule.topic.min_matches:
+            found.append(rule.topic.slug)
     return tuple(found)
 
 

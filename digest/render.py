@@ -203,7 +203,7 @@ def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelineP
              index=None, prev_month=None, next_month=None)
         return
     page("timeline.html", "timeline.html", title="Timeline", timeline=line, months=(), undated=(), index=line.months,
-         month_pages=places.month_page, prev_month=None, next_month=None)
+         prev_month=None, next_month=None)
     months = line.months
     for i, month in enumerate(months):
         newer = months[i - 1] if i > 0 else None

@@ -286,3 +286,20 @@ def test_failed_publish_leaves_the_previous_site(tmp_path: Path):
     with pytest.raises(PublishError, match="outside the output folder"):
         publish([OutputFile("../escape.html", b"x")], out)
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_long_timeline_is_split_by_month(tmp_path: Path):
+    config = tmp_path / "digest.yaml"
+    config.write_text(CONFIG.read_text(encoding="utf-8").replace("timeline_split: 150", "timeline_split: 2"), encoding="utf-8")
+    out = build_site(ARTICLES, tmp_path / "public", config)
+    index = (out / "timeline.html").read_text(encoding="utf-8")
+    assert 'href="timeline/2025-12.html"' in index and 'href="timeline/undated.html"' in index
+    assert 'class="event"' not in index
+    december = (out / "timeline/2025-12.html").read_text(encoding="utf-8")
+    assert 'href="../stories/pakistan-global-crypto-exchange-discuss-b53890.html"' in december
+    assert 'rel="next" href="../timeline/2025-03.html"' in december
+    story = (out / "stories/pakistan-and-china-are-discussing-security-1c3f22.html").read_text(encoding="utf-8")
+    assert 'href="../timeline/2025-03.html#s-pakistan-and-china-are-discussing-security-1c3f22"' in story
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="timeline/2025-02.html#m-2025-02"' in home
+    assert (out / "timeline/undated.html").exists()
