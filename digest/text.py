@@ -13,6 +13,8 @@ _SPACE = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """A comparison key: NFKC, straight quotes, collapsed white space, lower case."""
+    if text.isascii():  # the same key, without the costly normalisation
+        return " ".join(text.split()).lower()
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().lower()
 
 

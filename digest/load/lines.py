@@ -206,10 +206,11 @@ def clean(raw: str) -> str:
 
 
 def is_furniture(text: str) -> bool:
-    lowered = text.lower().rstrip(":.").strip()
-    if lowered in _FURNITURE_LINES or _FURNITURE_PATTERNS.match(text):
+    if len(text) <= 60 and text.lower().rstrip(":.").strip() in _FURNITURE_LINES:
         return True
-    return len(text) < 400 and bool(_CONTRIBUTED.search(text))
+    if _FURNITURE_PATTERNS.match(text):
+        return True
+    return len(text) < 400 and bool(_CONTRIBUTED.search(text[-120:]))
 
 
 def is_caption(text: str) -> bool:
