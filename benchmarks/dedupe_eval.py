@@ -220,10 +220,9 @@ def synthetic(reuters: list[dict], bbc: list[dict], busy: set[str], rng: random.
                 continue
             copy = _with(base, path, headline=f"{base.headline} (CORRECTED)", body=changed)
         else:
-            day = (base.date or dt.date(2005, 6, 1)) + dt.timedelta(days=7)
-            copy = _with(base, path, date=day) if base.date else _with(_with(base, base.sources[0].path, date=dt.date(2005, 6, 1)), path, date=day)
-            if not base.date:
+            if base.date is None:
                 base = _with(base, base.sources[0].path, date=dt.date(2005, 6, 1))
+            copy = _with(base, path, date=base.date + dt.timedelta(days=7) if base.date else None)
             out.append((base, label, "base"))
             out.append((copy, f"{label}-later", kind))
             continue
