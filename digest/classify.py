@@ -56,6 +56,10 @@ class Month:
     def count(self) -> int:
         return sum(len(e.stories) for d in self.days for e in d.events)
 
+    @property
+    def year(self) -> str:
+        return self.key[:4]
+
 
 @dataclass(frozen=True, slots=True)
 class Timeline:

@@ -42,7 +42,9 @@
     query = query.trim();
     list.replaceChildren();
     if (!query) { status.textContent = ""; return; }
-    var hits = engine.search(query).slice(0, 50);
+    var hits = engine.search(query, { fuzzy: false });
+    if (!hits.length) hits = engine.search(query);  // only then allow a typo
+    hits = hits.slice(0, 50);
     status.textContent = hits.length ? hits.length + (hits.length === 50 ? "+" : "") + " matching " +
       (hits.length === 1 ? "story" : "stories") : "No stories match \u201c" + query + "\u201d.";
     hits.forEach(function (hit) {
