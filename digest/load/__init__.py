@@ -97,7 +97,7 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
         here = Path(folder)
         for name in sorted(dirs):
             sub = here / name
-            rel = sub.relative_to(root).as_posix()
+            rel = _relative(root, sub)
             if name.startswith(".") or name in ("__pycache__", "node_modules"):
                 dirs.remove(name)
                 skipped.append(FileReport(rel + "/", "skipped", 0, "hidden folder"))
@@ -107,7 +107,7 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
         dirs.sort()
         for name in sorted(files):
             file = here / name
-            rel = file.relative_to(root).as_posix()
+            rel = _relative(root, file)
             reason = _skip_reason(name)
             if reason is None and file.is_symlink():
                 target = Path(os.path.realpath(file))

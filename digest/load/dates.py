@@ -77,7 +77,7 @@ _STAMP_WORDS = frozenset(
 # Words, and any character a stamp does not use (digits, spaces and ,.:|/()-–—+ are fine).
 _STAMP_TOKEN = re.compile(r"[a-z]+|[^a-z\d\s,.:|/()\-–—+]", re.IGNORECASE)
 _STAMP_START = re.compile(r"^(?:last\s+)?(?:published|updated|posted)\b", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
+_YEARISH = re.compile(r"(?:19|20)\d\d")  # every full date has a year
 
 
 def _only_stamp_words(text: str) -> bool:
@@ -115,8 +115,9 @@ def date_line(line: str) -> tuple[FoundDate, ...] | None:
     """The dates on a stamp line, each marked published or updated; None if the line is not a stamp."""
     if len(line) > 160:
         return None
-    if not _DIGIT.search(line):
-        return None  # no date, and no "Updated 2 hours ago" either
+    if not _YEARISH.search(line):
+        # No date here, but "Updated about 2 hours ago" is a stamp without a usable one.
+        return () if _STAMP_START.match(line) and _only_stamp_words(line) else None
     if "|" in line:
         line = " | ".join(part for part in line.split("|") if not _LABEL_PART.match(part))
     matches = list(_FULL_DATE.finditer(line))
