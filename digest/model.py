@@ -12,7 +12,7 @@ BodyFormat = Literal["text", "markdown"]
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something the pipeline could not do, tied to a file and (1-based) line; line 0 = whole file."""
+    """Something the pipeline could not do, tied to a file and a 1-based line (1 when it concerns the whole file)."""
 
     path: str
     line: int
