@@ -95,43 +95,49 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date))
 
 
+def _options(p: argparse.ArgumentParser, *names: str) -> None:
+    """The options several commands share, with one wording."""
+    helps = {
+        "articles": ("articles", "folder of article files (default: articles/)"),
+        "out": ("public", "output folder (default: public/)"),
+        "config": ("digest.yaml", "site configuration (default: digest.yaml)"),
+    }
+    for name in names:
+        if name == "build-date":
+            text = "the day to infer years against (default: SOURCE_DATE_EPOCH or today)"
+            p.add_argument("--build-date", type=_date_arg, help=text)
+        else:
+            default, text = helps[name]
+            p.add_argument(f"--{name}", default=default, help=text)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="digest", description="Build a static news digest from pasted articles.")
     top.add_argument("--version", action="version", version=f"digest {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build the site from the articles folder")
-    add_build_arguments(build)
+    _options(build, "articles", "out", "config", "build-date")
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="lint the articles without building (prints file:line: message)")
-    check.add_argument("--articles", default="articles", help="folder of article files (default: articles/)")
-    check.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
+    _options(check, "articles", "config", "build-date")
     check.add_argument("--strict", action="store_true", help="warnings fail too")
-    check.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: today)")
     check.set_defaults(func=cmd_check)
 
     new = sub.add_parser("new", help="start a new article file with its front matter filled")
     new.add_argument("headline")
-    new.add_argument("--articles", default="articles", help="folder to write into (default: articles/)")
+    _options(new, "articles", "build-date")
     new.add_argument("--markdown", action="store_true", help="write a .md file for your own write-up")
-    new.add_argument("--build-date", type=_date_arg, help="the date to put in the file (default: today)")
     new.set_defaults(func=cmd_new)
 
     inspect = sub.add_parser("inspect", help="print the story records parsed from files or folders")
     inspect.add_argument("paths", nargs="+", metavar="PATH")
     inspect.add_argument("--json", action="store_true", help="machine-readable records")
     inspect.add_argument("--no-dedupe", action="store_true", help="one record per story found in each file")
-    inspect.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: today)")
+    _options(inspect, "build-date")
     inspect.set_defaults(func=cmd_inspect)
     return top
-
-
-def add_build_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--articles", default="articles", help="folder of article files (default: articles/)")
-    p.add_argument("--out", default="public", help="output folder (default: public/)")
-    p.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
-    p.add_argument("--build-date", type=_date_arg, help="the day to infer years against (default: SOURCE_DATE_EPOCH or today)")
 
 
 def main(argv: list[str] | None = None) -> int:
