@@ -208,7 +208,7 @@ def _topic(data: Any, index: int, source: str) -> Topic:
     for i, pattern in enumerate(d.get("patterns", [])):
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999} overflows instead of re.error
             raise ConfigError(f"{source}: {where}.patterns[{i}]: not a valid regular expression ({exc})") from exc
     for key in ("keywords", "entities"):
         for i, term in enumerate(d.get(key, [])):
@@ -231,7 +231,7 @@ def parse_config(data: Any, source: str = "digest.yaml", root: Path = Path("."))
     timezone = d.get("timezone", "UTC").strip()
     try:
         zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder ("Asia"), a name too long
         raise ConfigError(f"{source}: timezone: unknown time zone {timezone!r}") from exc
     topics = tuple(_topic(t, i, source) for i, t in enumerate(d.get("topics", [])))
     seen: dict[str, int] = {}
@@ -271,4 +271,6 @@ def load_config(path: Path) -> SiteConfig:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from exc
+    except (RecursionError, ValueError, OverflowError) as exc:  # nested too deep; a date like 2025-02-30
+        raise ConfigError(f"{source}: not valid YAML: {type(exc).__name__}: {exc}") from exc
     return parse_config(data if data is not None else {}, source, path.resolve().parent)

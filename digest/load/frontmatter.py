@@ -21,14 +21,31 @@ from typing import Any
 
 import yaml
 from dateutil import parser as dateparser
+from yaml.constructor import SafeConstructor
 
 from digest.model import Problem
 
 MAX_FRONT_MATTER = 64 * 1024
 # safe_load's loader, in C when libyaml is there (several times faster; the same safe constructor).
-_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """safe_load's loader, except that a timestamp which is no real date (2025-02-30) stays text instead of raising."""
+
+
+def _timestamp_or_text(loader: SafeConstructor, node: yaml.ScalarNode) -> object:
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):  # day out of range, month 13, year 0, a UTC offset over a day
+        return loader.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_SAFE_LOADER = _SafeLoader
 _FENCE = re.compile(r"^---[ \t]*$")
 _END_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_ISO_DATE = re.compile(r"^\d{1,5}-\d{1,2}-\d{1,2}\b")
 _TEXT_FIELDS = ("title", "dateline", "source_url", "slug", "caption")
 _LIST_FIELDS = ("summary", "topics")
 KNOWN_KEYS = frozenset((*_TEXT_FIELDS, *_LIST_FIELDS, "date", "headline", "skip", "stories"))
@@ -80,6 +97,9 @@ def split_front_matter(path: str, text: str) -> FrontMatter:
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problem = Problem(path, line, "error", f"front matter is not valid YAML ({reason}); ignored")
+        return FrontMatter(body, end + 2, problems=(problem,))
+    except (RecursionError, ValueError, OverflowError) as exc:  # nesting too deep for the constructor, a value it cannot build
+        problem = Problem(path, 2, "error", f"front matter could not be read ({type(exc).__name__}: {exc}); ignored")
         return FrontMatter(body, end + 2, problems=(problem,))
     if data is None:
         return FrontMatter(body, end + 2)
@@ -145,7 +165,10 @@ def _overrides(path: str, data: dict[Any, Any], problems: list[Problem], where: 
                 bad(key, "a list of text")
         elif key == "date":
             parsed = parse_date_value(value)
-            if parsed is None:
+            if parsed is None and isinstance(value, str) and _ISO_DATE.match(value.strip()):
+                message = f"front matter '{where}{key}' {value.strip()!r} is not a real date; ignored"
+                problems.append(Problem(path, 1, "error", message))
+            elif parsed is None:
                 bad(key, "a date with a year, such as 2025-03-26")
             else:
                 values["date"] = parsed
