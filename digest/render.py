@@ -64,8 +64,17 @@ def date_inferred(story: Story) -> bool:
 
 
 def markdown_html(blocks: Iterable[str]) -> Markup:
-    """Markdown to sanitized HTML: no scripts, styles, event handlers or javascript: links; headings demoted one level."""
-    html = markdown.markdown("\n\n".join(blocks), extensions=["tables", "sane_lists"], output_format="html")
+    """Markdown to sanitized HTML, headings demoted one level below the page's h1.
+
+    Raw HTML in the Markdown is not interpreted but shown as text, as in plain-text bodies: news
+    copy is full of angle brackets (Reuters tickers like <EM> or <OPP>) that are not markup, and an
+    unclosed tag would otherwise swallow the paragraphs after it. nh3 then sanitizes what Markdown
+    itself produced (links keep http, https and mailto URLs only; no images, scripts or styles).
+    """
+    md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    html = md.convert("\n\n".join(blocks))
     clean = nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                       link_rel="noopener noreferrer")
     return Markup(_HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}>", clean))

@@ -21,6 +21,7 @@ from .conftest import AXE, ROOT
 
 MAKE = ROOT / "benchmarks/make_articles.py"
 CORPORA = ROOT.parent / "shared/corpora"
+VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 CRYPTO = "stories/pakistan-global-crypto-exchange-discuss-b53890.html"
 AXE_RUN = ("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
            ".then(r => r.violations)")
@@ -103,3 +104,19 @@ def test_big_site_search_finds_binance(browser, big_site: Path):
         assert CRYPTO in hits[:3]
     finally:
         page.close()
+
+
+@pytest.mark.skipif(shutil.which("java") is None or not VNU.exists(), reason="needs java and npm vnu-jar")
+def test_big_site_html_is_valid(big_site: Path):
+    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", str(big_site)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def test_big_site_feeds_parse(big_site: Path):
+    import feedparser
+
+    for feed in [big_site / "feed.xml", *sorted((big_site / "topics").glob("*.xml"))]:
+        parsed = feedparser.parse(feed.read_bytes())
+        assert not parsed.bozo, (feed.name, parsed.get("bozo_exception"))
+        assert parsed.version == "atom10"
