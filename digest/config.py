@@ -271,6 +271,6 @@ def load_config(path: Path) -> SiteConfig:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from exc
-    except (RecursionError, ValueError, OverflowError) as exc:  # nested too deep; a date like 2025-02-30
+    except Exception as exc:  # PyYAML's constructors: nested too deep, 2025-02-30, "!!bool x" (KeyError) …
         raise ConfigError(f"{source}: not valid YAML: {type(exc).__name__}: {exc}") from exc
     return parse_config(data if data is not None else {}, source, path.resolve().parent)

@@ -298,6 +298,9 @@ def test_parse_text_never_raises(text: str, markdown: bool, today: dt.date) -> N
 @given(front_matter_file(), st.booleans())
 @example("---\ntitle: !!timestamp 2025-02-30\n---\nBody.\n", False)
 @example("---\n" + "[" * 5000 + "\n---\nBody.\n", True)
+@example("---\ntitle: !!timestamp hello\n---\nBody.\n", False)  # crashed: AttributeError inside PyYAML
+@example("---\ntitle: !!bool maybe\n---\nBody.\n", False)  # crashed: KeyError inside PyYAML
+@example("---\ntitle: !!int x\n---\nBody.\n", True)  # crashed: ValueError inside PyYAML
 def test_front_matter_never_raises(text: str, markdown: bool) -> None:
     check_front_matter(text, markdown)
 
@@ -315,6 +318,7 @@ def test_config_is_valid_or_a_config_error_naming_the_key(data: Any) -> None:
 @given(config_text.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=500))
 @example(b"title: T\nbase_url: https://x.org\ndescription: 2025-02-30\n")  # crashed: ValueError from the YAML constructor
 @example(b"[" * 5000)  # crashed: RecursionError
+@example(b"title: !!bool maybe\nbase_url: https://x.org\n")  # crashed: KeyError inside PyYAML
 def test_config_file_is_valid_or_a_config_error(data: bytes) -> None:
     check_config_file(data)
 

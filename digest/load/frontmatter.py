@@ -37,7 +37,7 @@ class _SafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
 def _timestamp_or_text(loader: SafeConstructor, node: yaml.ScalarNode) -> object:
     try:
         return SafeConstructor.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):  # day out of range, month 13, year 0, a UTC offset over a day
+    except (ValueError, OverflowError, AttributeError):  # day out of range, month 13, year 0; "!!timestamp hello"
         return loader.construct_scalar(node)
 
 
@@ -98,7 +98,7 @@ def split_front_matter(path: str, text: str) -> FrontMatter:
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problem = Problem(path, line, "error", f"front matter is not valid YAML ({reason}); ignored")
         return FrontMatter(body, end + 2, problems=(problem,))
-    except (RecursionError, ValueError, OverflowError) as exc:  # nesting too deep for the constructor, a value it cannot build
+    except Exception as exc:  # PyYAML's constructors: nesting too deep, "!!bool x" (KeyError), "!!int x" (ValueError) …
         problem = Problem(path, 2, "error", f"front matter could not be read ({type(exc).__name__}: {exc}); ignored")
         return FrontMatter(body, end + 2, problems=(problem,))
     if data is None:
