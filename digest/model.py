@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["error", "warning", "info"]
+
+# Date sources that state the date outright; any other source (weekday-inference, body) is a guess
+# the site marks as inferred. "merged": a merged story took a stated date from one of its copies.
+STATED_DATE_SOURCES = frozenset({"published-line", "updated-line", "front-matter", "merged"})
 BodyFormat = Literal["text", "markdown"]
 
 

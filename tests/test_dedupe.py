@@ -90,9 +90,16 @@ def test_ids_are_stable_under_reordering_adding_and_renaming():
     base = ids_by_path(STORIES)
     assert ids_by_path(reversed(STORIES)) == base
     assert ids_by_path(STORIES[5:] + STORIES[:5]) == base
-    extra = make({"path": "zzz/new.txt", "headline": "Lighthouse keeper retires after 40 years", "body": [
-        "The last keeper of the Skerrow light retired on Saturday after four decades, the harbour board said."],
-        "date": "2025-07-01", "dateline": None, "summary": []})
+    extra = make(
+        {
+            "path": "zzz/new.txt",
+            "headline": "Lighthouse keeper retires after 40 years",
+            "body": ["The last keeper of the Skerrow light retired on Saturday after four decades, the harbour board said."],
+            "date": "2025-07-01",
+            "dateline": None,
+            "summary": [],
+        }
+    )
     with_extra = ids_by_path((*STORIES, extra))
     assert {p: i for p, i in with_extra.items() if p != "zzz/new.txt"} == base
     # Renaming files (so that they sort differently) changes no id.
@@ -127,3 +134,16 @@ def test_seed_articles_merge_and_link():
 def test_empty_and_single():
     assert dedupe(()).stories == ()
     assert dedupe(STORIES[:1]).stories == STORIES[:1]
+
+
+def test_merged_date_says_merged_only_for_a_stated_date():
+    stories = load_paths([ARTICLES], SEED_BUILD_DATE).stories
+    copies = [s for s in stories if s.headline and s.headline.startswith("Pakistan, global crypto exchange")]
+    (merged,) = [s for s in dedupe(tuple(copies)).stories]
+    assert (merged.date, merged.date_source) == (dt.date(2025, 12, 5), "merged")  # one copy's "Updated" stamp
+    guessed = (
+        replace(copies[0], date=dt.date(2025, 12, 5), date_source="weekday-inference"),
+        replace(copies[1], date=None, date_source=None),
+    )
+    (merged,) = dedupe(guessed).stories
+    assert merged.date_source == "weekday-inference"  # the page must still say the date is inferred

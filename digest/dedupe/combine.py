@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from digest.dedupe.rules import clean_headline
-from digest.model import SourceRef, Story
+from digest.model import STATED_DATE_SOURCES, SourceRef, Story
 from digest.text import fold
 
 _NUMBERED = re.compile(r"^(?P<base>.+-[0-9a-f]{6})-\d+$")
@@ -46,7 +46,10 @@ def combine(members: Sequence[Story]) -> Story:
         fullest_headline = fold(clean_headline(fullest.headline)) if fullest.headline else ""
         best = max(counts, key=lambda h: (counts[h], h == fullest_headline))
         headline = next(h for h in headlines if fold(h) == best)
-    dates = sorted(s.date for s in members if s.date is not None)
+    dated = sorted((s for s in members if s.date is not None), key=lambda s: (s.date, s.date_source not in STATED_DATE_SOURCES))
+    dates = [s.date for s in dated]
+    # "merged" only vouches for a stated date; an inferred one keeps saying how it was inferred.
+    date_source = None if not dated else "merged" if dated[0].date_source in STATED_DATE_SOURCES else dated[0].date_source
     datelines = Counter(s.dateline for s in members if s.dateline)
     dateline = max(datelines, key=lambda d: (datelines[d], d == fullest.dateline)) if datelines else None
     summary: list[str] = []
@@ -67,7 +70,7 @@ def combine(members: Sequence[Story]) -> Story:
         headline=headline,
         title=headline or fullest.title,
         date=dates[0] if dates else None,
-        date_source="merged" if dates else None,
+        date_source=date_source,
         dateline=dateline,
         summary=tuple(summary),
         sources=sources,
