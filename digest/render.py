@@ -27,14 +27,11 @@ from digest.classify import MONTHS, Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
-from digest.model import LoadResult, Story
+from digest.model import STATED_DATE_SOURCES, LoadResult, Story
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
 BUILTIN_STATIC = PACKAGE_ROOT / "static"
-
-# Date sources the loader reads from the article itself; any other source is an inference and gets a marker.
-STATED_DATE_SOURCES = frozenset({"published-line", "updated-line", "front-matter"})
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
