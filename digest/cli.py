@@ -92,7 +92,15 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from digest.pipeline import build
 
-    return build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date))
+    result = build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date))
+    if result.error is not None or result.output is None:
+        print(f"digest: {result.error}", file=sys.stderr)
+        return result.code
+    problems = sum(n for level, n in result.problems.items() if level != "info")
+    print(f"{result.stories} stories from {result.files} files, {result.pages} pages, {problems} problems "
+          f"(see {Path(args.out) / 'build-report.json'})")
+    print(f"Open {(result.output / 'index.html').as_uri()}")
+    return result.code
 
 
 def _options(p: argparse.ArgumentParser, *names: str) -> None:

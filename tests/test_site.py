@@ -26,7 +26,7 @@ CRYPTO_STORY = "stories/pakistan-global-crypto-exchange-discuss-b53890.html"
 
 
 def build_site(articles: Path, out: Path, config: Path = CONFIG, today: dt.date = SEED_BUILD_DATE) -> Path:
-    assert build(articles, out, config, today) == 0
+    assert build(articles, out, config, today).code == 0
     return out
 
 
@@ -248,8 +248,9 @@ def test_bad_config_fails_the_build_and_keeps_the_old_site(tmp_path: Path, site:
     shutil.copytree(site, out)
     bad = tmp_path / "digest.yaml"
     bad.write_text("title: X\nbase_url: https://x.org/\nthemes: []\n", encoding="utf-8")
-    assert build(ARTICLES, out, bad, SEED_BUILD_DATE) == 2
-    assert "digest.yaml: unknown key 'themes'" in capsys.readouterr().err
+    result = build(ARTICLES, out, bad, SEED_BUILD_DATE)
+    assert result.code == 2
+    assert result.error is not None and "digest.yaml: unknown key 'themes'" in result.error
     assert tree(out) == tree(site)
 
 
