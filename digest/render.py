@@ -28,6 +28,7 @@ from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
+from digest.report import report_data, report_page
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
@@ -199,6 +200,7 @@ def render(
     files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
     files.append(search_docs(stories, topics))
     files.append(build_report(loaded, stories, merges, today))
+    files.append(report_page(env, report_data(loaded, stories, merges, today), config, today))  # not in the sitemap
     files.extend(static_files(config))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories))
 

@@ -1,0 +1,130 @@
+"""The build report as a page for people: `report.html`, from the same records as `build-report.json`.
+
+`report_data` is pure: for every file the loader saw it lists the stories found in it and what became
+of each (published, merged into another story and by which rule, or never published), the file's
+own fate when it was rejected or skipped, and every problem with its line. `report_page` renders it
+with `templates/report.html` (the site's base layout, autoescaped like every page). The page is not
+linked from the reader's pages and is kept out of the sitemap; it carries `noindex`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import jinja2
+
+from digest.config import SiteConfig
+from digest.dedupe import MergeRecord
+from digest.feeds import OutputFile, xml_safe
+from digest.model import LoadResult, Problem, SourceRef, Story
+
+REPORT_PATH = "report.html"
+Fate = Literal["published", "merged", "dropped"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFate:
+    """One story found in a file, and what the build did with it."""
+
+    index: int  # 0-based position in its file (shown 1-based, as on story pages)
+    line: int
+    title: str
+    fate: Fate
+    story_id: str | None = None  # the published story it is (or was merged into)
+    story_title: str | None = None
+    rule: str | None = None  # for a merge: the dedupe rule and similarity that joined it
+    similarity: float | None = None
+    merged_with: SourceRef | None = None  # for a merge: the copy it was judged against
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str
+    status: str  # loaded, merged (every story folded into others), rejected, skipped
+    reason: str | None
+    stories: tuple[StoryFate, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    build_date: dt.date
+    files: tuple[FileEntry, ...]
+    other_problems: tuple[Problem, ...]  # problems tied to no input file
+    published: int
+    merged: int
+    dropped: int
+    file_counts: tuple[tuple[str, int], ...]  # status -> files
+    problem_counts: tuple[tuple[str, int], ...]  # level -> problems
+
+
+def _merge_detail(ref: SourceRef, record: MergeRecord | None) -> tuple[str | None, float | None, SourceRef | None]:
+    """The rule and similarity of the judged link that joined `ref` to its group (else the group's weakest)."""
+    if record is None:
+        return None, None, None
+    for link in record.links:
+        if ref in (link.a, link.b):
+            other = link.b if link.a == ref else link.a
+            return link.rule, round(link.jaccard, 4), other
+    return record.rule, round(record.similarity, 4), record.sources[0]
+
+
+def report_data(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], build_date: dt.date) -> ReportData:
+    """Every input file with every story found in it and its fate; every problem with file and line."""
+    owner: dict[SourceRef, Story] = {}
+    for story in stories:
+        for ref in story.sources:
+            owner[ref] = story
+    record_of = {m.id: m for m in merges}
+    found: dict[str, list[StoryFate]] = {}
+    for original in loaded.stories:
+        ref = original.sources[0]
+        final = owner.get(ref)
+        if final is None:
+            fate = StoryFate(ref.index, original.line, original.title, "dropped")
+        elif final.sources[0] == ref:
+            fate = StoryFate(ref.index, original.line, original.title, "published", final.id, final.title)
+        else:
+            rule, similarity, other = _merge_detail(ref, record_of.get(final.id))
+            fate = StoryFate(ref.index, original.line, original.title, "merged", final.id, final.title, rule, similarity, other)
+        found.setdefault(ref.path, []).append(fate)
+
+    problems: dict[str, list[Problem]] = {}
+    for problem in sorted(loaded.problems, key=lambda p: (p.path, p.line, p.level, p.message)):
+        problems.setdefault(problem.path, []).append(problem)
+
+    files: list[FileEntry] = []
+    for report in loaded.files:
+        fates = tuple(sorted(found.get(report.path, ()), key=lambda f: f.index))
+        status: str = report.status
+        if status == "loaded" and fates and all(f.fate == "merged" for f in fates):
+            status = "merged"
+        files.append(FileEntry(report.path, status, report.reason, fates, tuple(problems.pop(report.path, ()))))
+    unfiled = tuple(p for path in sorted(problems) for p in problems[path])
+
+    fates_all = [f for entry in files for f in entry.stories]
+    file_counts: dict[str, int] = {}
+    for entry in files:
+        file_counts[entry.status] = file_counts.get(entry.status, 0) + 1
+    level_counts = {level: sum(p.level == level for p in loaded.problems) for level in ("error", "warning", "info")}
+    return ReportData(
+        build_date=build_date,
+        files=tuple(files),
+        other_problems=unfiled,
+        published=sum(f.fate == "published" for f in fates_all),
+        merged=sum(f.fate == "merged" for f in fates_all),
+        dropped=sum(f.fate == "dropped" for f in fates_all),
+        file_counts=tuple(sorted(file_counts.items())),
+        problem_counts=tuple(level_counts.items()),
+    )
+
+
+def report_page(env: jinja2.Environment, data: ReportData, config: SiteConfig, today: dt.date) -> OutputFile:
+    """`report.html` at the site's root, in the site's layout."""
+    html = env.get_template("report.html").render(
+        root="", path=REPORT_PATH, config=config, today=today, title="Build report", report=data,
+    )
+    return OutputFile(REPORT_PATH, xml_safe(html).encode("utf-8"))
