@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Build the site: `python build.py [--articles DIR] [--out DIR] [--config FILE]` (same as `digest build`)."""
+"""Build the site: `python build.py [--articles DIR] [--out DIR] [--config FILE] [--build-date DAY] [--strict]`.
+
+The same as `digest build`, flags included.
+"""
 
 import sys
 

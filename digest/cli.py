@@ -1,4 +1,4 @@
-"""Command line: `digest build`, `check`, `new`, `inspect`."""
+"""Command line: `digest build`, `serve`, `check`, `new`, `inspect`."""
 
 from __future__ import annotations
 
@@ -90,16 +90,20 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from digest.console import build_progress, strict_failure, summary
     from digest.pipeline import build
 
-    result = build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date))
+    with build_progress(sys.stderr) as progress:
+        result = build(Path(args.articles), Path(args.out), Path(args.config), build_date(args.build_date), progress)
     if result.error is not None or result.output is None:
         print(f"digest: {result.error}", file=sys.stderr)
-        return result.code
-    problems = sum(n for level, n in result.problems.items() if level != "info")
-    print(f"{result.stories} stories from {result.files} files, {result.pages} pages, {problems} problems "
-          f"(see {Path(args.out) / 'build-report.json'})")
-    print(f"Open {(result.output / 'index.html').as_uri()}")
+        return result.code or 1
+    for line in summary(result):
+        print(line)
+    why = strict_failure(result) if args.strict else None
+    if why is not None:
+        print(f"digest: {why}", file=sys.stderr)
+        return 1
     return result.code
 
 
@@ -126,6 +130,7 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build the site from the articles folder")
     _options(build, "articles", "out", "config", "build-date")
+    build.add_argument("--strict", action="store_true", help="fail (exit 1) after building when there are warnings or errors")
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="lint the articles without building (prints file:line: message)")
