@@ -107,6 +107,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     return result.code
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from digest.console import build_progress, summary
+    from digest.serve import DevServer
+
+    try:
+        server = DevServer(Path(args.articles), Path(args.out), Path(args.config), lambda: build_date(args.build_date),
+                           port=args.port, log=sys.stderr)
+    except OSError as exc:
+        print(f"digest: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with build_progress(sys.stderr) as progress:
+            server.start(progress)
+        if server.last_result is not None:
+            for line in summary(server.last_result):
+                print(line)
+        print(f"Serving {server.out} at {server.url} (port {server.port}); watching for changes. Ctrl-C stops.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("Stopped.", file=sys.stderr)
+    return 0
+
+
 def _options(p: argparse.ArgumentParser, *names: str) -> None:
     """The options several commands share, with one wording."""
     helps = {
@@ -132,6 +165,11 @@ def parser() -> argparse.ArgumentParser:
     _options(build, "articles", "out", "config", "build-date")
     build.add_argument("--strict", action="store_true", help="fail (exit 1) after building when there are warnings or errors")
     build.set_defaults(func=cmd_build)
+
+    serve = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload the open page")
+    _options(serve, "articles", "out", "config", "build-date")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
+    serve.set_defaults(func=cmd_serve)
 
     check = sub.add_parser("check", help="lint the articles without building (prints file:line: message)")
     _options(check, "articles", "config", "build-date")
