@@ -1,0 +1,108 @@
+"""report.html and its data: every input file appears with the fate of every story found in it."""
+
+import datetime as dt
+import html
+import re
+import shutil
+
+import pytest
+from conftest import ARTICLES, ROOT, SEED_BUILD_DATE
+
+from digest.dedupe import dedupe
+from digest.load import load_paths
+from digest.pipeline import build
+from digest.report import report_data
+
+CONFIG = ROOT / "digest.yaml"
+STORY = """{title}
+
+ISLAMABAD: {body}
+"""
+BODY = ("The federal cabinet approved a revised budget for the Karachi harbour levy on Tuesday, officials said, "
+        "after weeks of talks with port operators, shipping lines and the provincial government over fees. ")
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """Seed articles plus a copy of one story, a rejected binary file, a skipped file and hostile names."""
+    articles = tmp_path_factory.mktemp("mixed") / "articles"
+    shutil.copytree(ARTICLES, articles)
+    (articles / "levy.txt").write_text(STORY.format(title="Cabinet approves harbour levy", body=BODY * 3), encoding="utf-8")
+    (articles / "levy-copy.txt").write_text(STORY.format(title="Cabinet approves harbour levy", body=BODY * 3), encoding="utf-8")
+    (articles / "broken.txt").write_bytes(b"\x00\x01\x02binary")
+    (articles / "photo.jpg").write_bytes(b"\xff\xd8")
+    (articles / '<b onclick=alert(1)>&"x.txt').write_text(
+        STORY.format(title="<script>alert('t')</script> Quetta bridge opens", body="A new bridge opened in Quetta. " * 12),
+        encoding="utf-8")
+    out = tmp_path_factory.mktemp("mixed-out") / "public"
+    result = build(articles, out, CONFIG, SEED_BUILD_DATE)
+    assert result.code == 0, result.error
+    return articles, out
+
+
+def test_every_file_appears_with_its_fate(mixed):
+    articles, out = mixed
+    page = (out / "report.html").read_text(encoding="utf-8")
+    names = sorted(p.name for p in articles.iterdir())
+    statuses = dict(re.findall(r'<h3 id="f-\d+"><code>([^<]*)</code> <span class="count">(\w+)</span>', page))
+    assert sorted(html.unescape(n) for n in statuses) == names
+    assert statuses["broken.txt"] == "rejected" and statuses["photo.jpg"] == "skipped"
+    assert statuses["levy-copy.txt"] == "merged" or statuses["levy.txt"] == "merged"
+    assert "Skipped: not an article file" in page and "Rejected: binary file" in page
+
+
+def test_merged_story_names_its_story_rule_and_similarity(mixed):
+    _, out = mixed
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count(" merged into <a href=\"stories/") == 2  # the seed copy and the levy copy
+    assert re.search(r"\(exact, similarity 1\.00, as a copy of <code>levy(-copy)?\.txt</code> story 1\)", page)
+    assert "(exact, similarity 1.00, as a copy of <code>000_f8515c5b4837a612.txt</code> story 2)" in page
+
+
+def test_published_stories_link_their_pages_and_links_resolve(mixed):
+    _, out = mixed
+    page = (out / "report.html").read_text(encoding="utf-8")
+    story_links = set(re.findall(r'href="(stories/[^"]+)"', page))
+    assert story_links == {p.relative_to(out).as_posix() for p in (out / "stories").iterdir()}
+    for href in re.findall(r'href="([^"]+)"', page):
+        if not href.startswith(("http", "data:", "#")):
+            assert (out / href.split("#")[0]).is_file(), href
+
+
+def test_every_problem_with_file_and_line(mixed):
+    articles, out = mixed
+    text = html.unescape(re.sub(r"<[^>]+>", "", (out / "report.html").read_text(encoding="utf-8")))
+    loaded = load_paths([articles], SEED_BUILD_DATE)
+    assert loaded.problems
+    for p in loaded.problems:
+        assert f"{p.path}:{p.line} {p.level}: {p.message}" in text, p
+
+
+def test_hostile_names_and_titles_are_escaped(mixed):
+    _, out = mixed
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;b onclick=alert(1)&gt;&amp;&#34;x.txt" in page
+    assert "<script" not in page and "<b onclick" not in page
+
+
+def test_report_is_not_linked_from_reader_pages_nor_the_sitemap(mixed):
+    _, out = mixed
+    for page in out.rglob("*.html"):
+        if page.name != "report.html":
+            assert "report.html" not in page.read_text(encoding="utf-8"), page
+    assert "report.html" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert '<meta name="robots" content="noindex">' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_data_accounts_for_every_story_found():
+    loaded = load_paths([ARTICLES], SEED_BUILD_DATE)
+    deduped = dedupe(loaded.stories)
+    data = report_data(loaded, deduped.stories, deduped.merges, dt.date(2026, 11, 22))
+    assert [f.path for f in data.files] == [f.path for f in loaded.files]
+    assert sum(len(f.stories) for f in data.files) == len(loaded.stories)
+    assert data.published == len(deduped.stories) == 5 and data.merged == 1 and data.dropped == 0
+    (merged,) = [s for f in data.files for s in f.stories if s.fate == "merged"]
+    assert merged.rule == "exact" and merged.similarity == 1.0
+    assert merged.story_id == "pakistan-global-crypto-exchange-discuss-b53890"
+    assert dict(data.problem_counts) == {"error": 0, "warning": 4, "info": 0}
