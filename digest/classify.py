@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize
@@ -122,13 +122,19 @@ def _named_topic(name: str, known: dict[str, Topic]) -> Topic:
     return Topic(slug=key, name=name.strip())
 
 
-def assign_topics(stories: Sequence[Story], config: SiteConfig) -> tuple[tuple[Story, ...], tuple[Topic, ...]]:
+Match = Callable[[Story, Sequence[Matcher]], tuple[str, ...]]
+
+
+def assign_topics(
+    stories: Sequence[Story], config: SiteConfig, match: Match = matched_topics
+) -> tuple[tuple[Story, ...], tuple[Topic, ...]]:
+    """`match` finds the configured topics of one story (the build passes a memoized `matched_topics`)."""
     rules = matchers(config.topics)
     known = {t.slug: t for t in config.topics}
     extra: dict[str, Topic] = {}
     out = []
     for story in stories:
-        slugs = list(matched_topics(story, rules))
+        slugs = list(match(story, rules))
         for name in story.topics:
             topic = _named_topic(name, known | extra)
             if topic.slug not in known:
@@ -192,8 +198,8 @@ def timeline(stories: Sequence[Story]) -> Timeline:
     )
 
 
-def classify(stories: Sequence[Story], config: SiteConfig) -> Classified:
-    tagged, topics = assign_topics(stories, config)
+def classify(stories: Sequence[Story], config: SiteConfig, match: Match = matched_topics) -> Classified:
+    tagged, topics = assign_topics(stories, config, match)
     whole = timeline(tagged)
     ordered = whole.stories()
     by_topic = tuple((t.slug, timeline([s for s in ordered if t.slug in s.topics])) for t in topics)

@@ -1,4 +1,11 @@
-"""The build, stage by stage: load -> dedupe -> classify -> render -> publish.
+"""The build, stage by stage: load -> dedupe -> classify -> render -> publish, incrementally.
+
+Every stage is a pure function; the cache beside the output (`digest.cache`) lets a rebuild skip work
+whose inputs did not change: a file whose content hash is known is not parsed again, dedupe is reused
+when no story changed, topics are matched only for stories whose text changed, a page whose input key
+(`digest.fingerprint`) is unchanged is not rendered, and publishing writes only files whose bytes
+differ (`digest.publish`). With nothing changed at all (same files, config, templates, static files,
+build date and code) the build stops after hashing its inputs. The output equals a clean build's.
 
 `build` returns a frozen `BuildResult` and reports progress through an optional callback
 `progress(stage, done, total)`; it prints nothing itself (the command line does).
@@ -8,16 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from digest.classify import classify
-from digest.config import ConfigError, load_config
-from digest.dedupe import dedupe
-from digest.load import load_paths
-from digest.publish import MARKER, PublishError, publish
-from digest.render import render
+from digest import cache as c
+from digest.config import ConfigError, SiteConfig, load_config
+from digest.load import MAX_FILE_BYTES, discover, load_paths
+from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
 
 Progress = Callable[[str, int, int], None]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
@@ -53,37 +59,133 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
-    report = progress or _noop
     if not articles.is_dir():
         return BuildResult(2, error=f"no articles folder at {articles}", seconds=time.perf_counter() - started)
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         return BuildResult(2, error=str(exc), seconds=time.perf_counter() - started)
+    try:
+        out = check_output(out)
+        folder = c.cache_dir(out)
+        with c.BuildLock(folder / f"{out.name}.lock"):
+            result = _build(articles, out, config, today, folder, progress or _noop)
+    except c.LockedError as exc:
+        return BuildResult(1, error=str(exc), seconds=time.perf_counter() - started)
+    except PublishError as exc:
+        return BuildResult(1, error=str(exc), seconds=time.perf_counter() - started)
+    except OSError as exc:
+        return BuildResult(1, error=f"cannot build into {out}: {exc}", seconds=time.perf_counter() - started)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def _site_sources(config: SiteConfig) -> str:
+    """A key for the templates and static files a build may read (every file in their folders)."""
+    from digest.render import BUILTIN_STATIC, BUILTIN_TEMPLATES
+
+    folders = [BUILTIN_TEMPLATES, BUILTIN_STATIC, config.root / "templates", config.root / "static"]
+    if config.templates:
+        folders.append(config.root / config.templates)
+    parts: list[str | bytes] = []
+    for folder in dict.fromkeys(f.resolve() for f in folders):
+        if folder.is_dir():
+            for rel, path in c.tree_files(folder):
+                parts += [str(folder), rel, path.read_bytes()]
+    return c.digest_of(*parts)
+
+
+def _live_manifest(out: Path, state: dict[str, Any]) -> dict[str, tuple[str, c.Stat | None]]:
+    """The entries of the recorded manifest of the output folder that still hold (by stat)."""
+    recorded: dict[str, tuple[str, c.Stat | None]] = state.get("live") or {}
+    if not out.is_dir():
+        return {}
+    return {p: e for p, e in recorded.items() if e[1] is not None and file_sig(out / p) == e[1]}
+
+
+def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress) -> BuildResult:
+    state_path = folder / f"state-{out.name}.pickle"
+    state = c.read_pickle(state_path, {})
+    if not isinstance(state, dict) or state.get("out") != str(out):
+        state = {}
+    code = c.code_version()
+    recorded_ns = time.time_ns()
+    parse_cache = c.ParseCache(folder, today.isoformat(), MAX_FILE_BYTES)
 
     report("load", 0, 1)
-    loaded = load_paths([articles], today)
-    report("load", 1, 1)
+    files, skipped = discover(articles)
+    hashes = [(str(f), parse_cache.content_hash(f)) for f in files]
+    inputs = c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
+                         repr(hashes), repr(skipped))
+    live = _live_manifest(out, state)
+    if inputs == state.get("inputs") and state.get("result") and len(live) == len(state.get("live") or {}):
+        for stage in STAGES:
+            report(stage, 1, 1)
+        parse_cache.save(recorded_ns)
+        last: BuildResult = state["result"]
+        return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER)
+    return _full(articles, out, config, today, folder, report, state, code, inputs, live, parse_cache, recorded_ns)
+
+
+def _full(
+    articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
+    code: str, inputs: str, live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int,
+) -> BuildResult:
+    from digest.classify import Matcher, classify, matched_topics
+    from digest.dedupe import dedupe
+    from digest.model import Story
+    from digest.render import render
+
+    loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total))
+    parse_cache.save(recorded_ns)
+
     report("dedupe", 0, 1)
-    deduped = dedupe(loaded.stories)
+    dedupe_key = c.digest_of(c.code_version("dedupe"), c.code_version("load"), today.isoformat(),
+                             repr([(r.path, r.status, r.content_hash) for r in loaded.files]))
+    stored = c.read_pickle(folder / "dedupe.pickle", None)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == dedupe_key:
+        deduped = stored[1]
+    else:
+        deduped = dedupe(loaded.stories)
+        c.write_pickle(folder / "dedupe.pickle", (dedupe_key, deduped))
     report("dedupe", 1, 1)
+
     report("classify", 0, 1)
-    classified = classify(deduped.stories, config)
+    rules_key = c.digest_of(code, repr(config.topics))
+    topics_memo = c.read_pickle(folder / "topics.pickle", (None, {}))
+    memo: dict[str, tuple[str, ...]] = topics_memo[1] if topics_memo[0] == rules_key else {}
+    used: dict[str, tuple[str, ...]] = {}
+
+    def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
+        key = c.digest_of(story.headline or story.title, *story.summary, "\0", *story.body)
+        found = memo.get(key)
+        if found is None:
+            found = matched_topics(story, rules)
+        used[key] = found
+        return found
+
+    classified = classify(deduped.stories, config, match)
+    if used.keys() != memo.keys():
+        c.write_pickle(folder / "topics.pickle", (rules_key, used))
     report("classify", 1, 1)
+
     report("render", 0, 1)
-    site = render(classified, config, today, loaded, deduped.merges)
+    previous = {p: k for p, k in (state.get("keys") or {}).items() if p in live}
+    site = render(classified, config, today, loaded, deduped.merges, previous, code)
     report("render", 1, 1)
+
     report("publish", 0, 1)
-    try:
-        written = publish(site.files, out)
-    except (PublishError, OSError) as exc:
-        return BuildResult(1, error=str(exc), seconds=time.perf_counter() - started)
+    spare_dir = folder / f"spare-{out.name}"
+    spare = state.get("spare")
+    if spare is not None:  # the spare is about to change: until the new state is saved, its content is unknown
+        c.write_pickle(folder / f"state-{out.name}.pickle", {**state, "spare": None})
+    published = publish_incremental(site.files, out, spare_dir, site.kept, live, spare)
+    spare_now = published.spare if published.spare is not None else mirror(out, spare_dir, published.live)
     report("publish", 1, 1)
 
     levels: dict[str, int] = {}
     for p in loaded.problems:
         levels[p.level] = levels.get(p.level, 0) + 1
-    return BuildResult(
+    result = BuildResult(
         0,
         stories=site.stories,
         files=len(loaded.files),
@@ -92,8 +194,13 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress
         problems=levels,
         pages=site.pages,
         rendered=len(site.files),
-        written=len(site.files),
-        output=written,
-        report=written / MARKER,
-        seconds=time.perf_counter() - started,
+        written=published.written,
+        removed=published.removed,
+        output=published.out,
+        report=published.out / MARKER,
     )
+    keys = {p: k for p, k in site.keys.items() if p in published.live}
+    c.write_pickle(folder / f"state-{out.name}.pickle",
+                   {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
+                    "result": result})
+    return result

@@ -1,54 +1,219 @@
-"""Publish stage: write the rendered files into the output folder, all at once.
+"""Publish stage: put the rendered files in the output folder, all at once.
 
-The files go into a temporary sibling folder first, which is then swapped in, so a build that fails
-half-way leaves the previous site as it was. A folder that is not empty and does not look like a
-previous build (no build-report.json) is never replaced.
+The live site is never written to. A build prepares the next generation of the site in a staging
+folder and swaps it in with one atomic rename, so a build that fails or is killed at any point
+leaves the previous site exactly as it was.
+
+Incremental builds keep two generations: the live folder and a spare (`.digest-cache/spare-<out>`),
+which holds the site as it was before the last build. The next build brings the spare up to date
+(writing only files whose content differs from what the spare holds, hard-linking unchanged pages
+from the live folder, deleting files that are gone) and exchanges it with the live folder
+(`renameat2(RENAME_EXCHANGE)`); the old live folder becomes the spare. A manifest (content hash and
+stat of each file) says what each folder holds; a spare whose manifest is unknown is rebuilt.
+Files in both folders are only ever replaced by rename, never rewritten in place, so hard links
+between them are safe. A folder that is not empty and does not look like a previous build (no
+build-report.json) is never replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from digest.cache import Stat, stat_of
 from digest.feeds import OutputFile
 
 MARKER = "build-report.json"
+Manifest = Mapping[str, tuple[str, Stat | None]]  # "/"-relative path -> (content hash, stat)
 
 
 class PublishError(Exception):
     """The output folder cannot be written or replaced."""
 
 
-def _safe_relative(path: str) -> PurePosixPath:
+@dataclass(frozen=True, slots=True)
+class Published:
+    out: Path
+    written: int  # files new or changed against the previous site
+    removed: int  # files of the previous site that are gone
+    live: dict[str, tuple[str, Stat | None]]  # what the output folder now holds
+    spare: dict[str, tuple[str, Stat | None]] | None  # what the spare folder now holds (None: unknown)
+
+
+def file_sig(path: Path) -> Stat | None:
+    """A published file's stat signature, without ctime (hard-linking a file changes its ctime)."""
+    sig = stat_of(path)
+    return (sig[0], sig[1], 0, sig[3]) if sig else None
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _safe_relative(path: str) -> str:
     rel = PurePosixPath(path)
-    if rel.is_absolute() or not rel.parts or ".." in rel.parts:
+    if rel.is_absolute() or not rel.parts or ".." in rel.parts or "." in path.split("/"):
         raise PublishError(f"refusing to write outside the output folder: {path!r}")
-    return rel
+    return rel.as_posix()
 
 
-def publish(files: Iterable[OutputFile], out: Path) -> Path:
-    """Write `files` under `out` (replacing a previous build there); returns the output folder."""
+def _explain(exc: OSError, where: Path) -> PublishError:
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        why = "the disk is full"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "it is read-only or not writable"
+    else:
+        why = exc.strerror or str(exc)
+    return PublishError(f"cannot write the site next to {where} ({why}: {exc.filename or where}); "
+                        "the previous site is unchanged")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2 RENAME_EXCHANGE); False where that is not supported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    if renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _swap(staging: Path, out: Path) -> bool:
+    """Make staging the live folder; returns whether the old live folder is now at `staging`."""
+    if not out.exists():
+        staging.rename(out)
+        return False
+    if _exchange(staging, out):
+        return True
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")  # no exchange here: two renames, a moment without a site
+    out.rename(old)
+    staging.rename(out)
+    old.rename(staging)
+    return True
+
+
+def check_output(out: Path) -> Path:
     out = Path(os.path.abspath(out))
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise PublishError(f"{out} exists and is not a previous build (no {MARKER}); remove it or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.new-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        for file in files:
-            target = tmp.joinpath(*_safe_relative(file.path).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(file.data)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def publish(files: Iterable[OutputFile], out: Path) -> Path:
+    """Write `files` under `out` (replacing a previous build there) through a fresh staging folder."""
+    out = check_output(out)
+    staging = out.parent / f".{out.name}.new-{os.getpid()}"
+    published = publish_incremental(files, out, staging)
+    shutil.rmtree(staging, ignore_errors=True)
+    return published.out
+
+
+def publish_incremental(
+    files: Iterable[OutputFile],
+    out: Path,
+    staging: Path,
+    kept: Collection[str] = (),
+    live: Manifest | None = None,
+    spare: Manifest | None = None,
+) -> Published:
+    """Swap in a site made of `files` plus the `kept` files of the live site (whose hashes `live` gives).
+
+    `staging` is the spare folder, holding what `spare` says (None: unknown, so it is made afresh).
+    """
+    out = check_output(out)
+    try:
+        return _publish(files, out, staging, kept, live or {}, spare)
+    except OSError as exc:
+        raise _explain(exc, out) from exc
+
+
+def _publish(
+    files: Iterable[OutputFile], out: Path, staging: Path, kept: Collection[str], live: Manifest, spare: Manifest | None
+) -> Published:
+    data: dict[str, bytes] = {}
+    for file in files:
+        data[_safe_relative(file.path)] = file.data
+    desired: dict[str, str] = {path: content_hash(b) for path, b in data.items()}
+    for path in kept:
+        if path not in desired:
+            desired[path] = live[path][0]
+    if spare is None or not staging.is_dir():
+        if staging.exists():
+            shutil.rmtree(staging)
+        have: dict[str, tuple[str, Stat | None]] = {}
+    else:
+        have = {p: e for p, e in spare.items() if e[1] is not None and file_sig(staging / p) == e[1]}
+        for path in set(spare) - set(have):
+            (staging / path).unlink(missing_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir(parents=True, exist_ok=True)
+
+    now: dict[str, tuple[str, Stat | None]] = {}
+    made: set[Path] = set()
+    for path in sorted(desired):
+        h = desired[path]
+        entry = have.get(path)
+        if entry is not None and entry[0] == h:
+            now[path] = entry
+            continue
+        target = staging / path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        tmp = target.with_name(f".{target.name}.tmp")
+        if path in data:
+            tmp.write_bytes(data[path])
+        else:
+            try:
+                os.link(out / path, tmp)
+            except FileExistsError:
+                tmp.unlink()
+                os.link(out / path, tmp)
+            except OSError:  # no hard links here: copy
+                shutil.copyfile(out / path, tmp)
+        os.replace(tmp, target)
+        now[path] = (h, file_sig(target))
+    for path in set(have) - set(desired):
+        gone = staging / path
+        gone.unlink(missing_ok=True)
+        for parent in gone.parents:
+            if parent == staging:
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
+    written = sum(1 for p, h in desired.items() if p not in live or live[p][0] != h)
+    removed = sum(1 for p in live if p not in desired)
+    swapped = _swap(staging, out)
+    old_live = dict(live) if swapped and live else None
+    return Published(out, written, removed, now, old_live)
+
+
+def mirror(out: Path, spare: Path, live: Manifest) -> dict[str, tuple[str, Stat | None]] | None:
+    """Make `spare` a hard-linked copy of the output folder (after a full build); returns its manifest."""
+    try:
+        if spare.exists():
+            shutil.rmtree(spare)
+        made: set[Path] = set()
+        for path in live:
+            target = spare / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.link(out / path, target)
+        return {p: (h, file_sig(spare / p)) for p, (h, _) in live.items()}
+    except OSError:
+        shutil.rmtree(spare, ignore_errors=True)
+        return None

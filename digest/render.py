@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from digest.classify import MONTHS, Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
+from digest.fingerprint import Fingerprints
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
 from digest.report import report_data, report_page
 
@@ -45,9 +46,11 @@ _WEB_URL = re.compile(r"https?://[^\s<>\"']+$", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    files: tuple[OutputFile, ...]
+    files: tuple[OutputFile, ...]  # the files rendered by this build
     pages: int
     stories: int
+    kept: tuple[str, ...] = ()  # files of the previous build whose inputs did not change (not rendered again)
+    keys: Mapping[str, str] = field(default_factory=dict)  # path -> input key, for the files that have one
 
 
 # --- helpers used by templates ----------------------------------------------------------------
@@ -150,9 +153,19 @@ def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
 
 
 def render(
-    classified: Classified, config: SiteConfig, today: dt.date, loaded: LoadResult, merges: Sequence[MergeRecord] = ()
+    classified: Classified,
+    config: SiteConfig,
+    today: dt.date,
+    loaded: LoadResult,
+    merges: Sequence[MergeRecord] = (),
+    previous: Mapping[str, str] | None = None,
+    code: str = "",
 ) -> Site:
+    """The site's files. With `previous` (path -> input key of the files the live site holds intact), a file
+    whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself."""
     env = environment(config)
+    keyer = Fingerprints(env, code)
+    before = previous or {}
     stories = classified.stories
     by_id = {s.id: s for s in stories}
     topics = {t.slug: t for t in classified.topics}
@@ -160,13 +173,27 @@ def render(
     counts = {slug: line.count for slug, line in classified.by_topic}
     places = timeline_pages(classified.timeline, config)
     files: list[OutputFile] = []
+    kept: list[str] = []
+    keys: dict[str, str] = {}
 
-    def page(path: str, template: str, **context: Any) -> None:
-        root = "../" * path.count("/")
-        html = env.get_template(template).render(
-            root=root, path=path, config=config, today=today, all_topics=classified.topics, topic_counts=counts,
-            topics_by_slug=topics, month_pages=places.month_page, **context,
-        )
+    def unchanged(path: str, key: str | None) -> bool:
+        if key is None:
+            return False
+        keys[path] = key
+        if before.get(path) == key:
+            kept.append(path)
+            return True
+        return False
+
+    def page(path: str, template: str, derived: Mapping[str, tuple[Callable[[], Any], Any]] | None = None,
+             **context: Any) -> None:
+        full = dict(root="../" * path.count("/"), path=path, config=config, today=today, all_topics=classified.topics,
+                    topic_counts=counts, topics_by_slug=topics, month_pages=places.month_page, **context)
+        reads = {name: source for name, (_, source) in (derived or {}).items()}
+        if unchanged(path, keyer.page(template, full, reads)):
+            return
+        full.update({name: make() for name, (make, _) in (derived or {}).items()})
+        html = env.get_template(template).render(**full)
         files.append(OutputFile(path, xml_safe(html).encode("utf-8")))
 
     dated = [s for s in stories if s.date is not None]
@@ -174,10 +201,13 @@ def render(
     page("index.html", "index.html", title=config.title, latest=latest, timeline=classified.timeline,
          story_count=len(stories))
 
+    def body(story: Story) -> Markup | None:
+        return markdown_html(story.body) if story.body_format == "markdown" else None
+
     for i, story in enumerate(stories):
         page(
             story.url, "story.html", title=story.title, story=story,
-            body_html=markdown_html(story.body) if story.body_format == "markdown" else None,
+            derived={"body_html": (lambda story=story: body(story), (story.body, story.body_format))},  # type: ignore[misc]
             related=[by_id[r] for r in story.related if r in by_id and r != story.id],
             story_topics=[topics[t] for t in story.topics if t in topics],
             previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
@@ -189,20 +219,25 @@ def render(
 
     _timeline_pages(page, classified.timeline, places)
 
-    feed_story: Callable[[Story], Markup | None] = lambda s: markdown_html(s.body) if s.body_format == "markdown" else None  # noqa: E731
     feed = env.get_template("feed.xml")
-    files.append(atom_feed(feed, "feed.xml", config.title, "", stories, config, today, feed_story))
+    feed_key = keyer.template("feed.xml")[0]
+    feeds = [("feed.xml", config.title, "", stories)]
     for topic in classified.topics:
-        members = topic_lines[topic.slug].stories()
-        files.append(atom_feed(feed, f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description,
-                               members, config, today, feed_story))
-    html_pages = sorted(f.path for f in files if f.path.endswith(".html"))
-    files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
-    files.append(search_docs(stories, topics))
+        feeds.append((f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description,
+                      topic_lines[topic.slug].stories()))
+    for path, title, subtitle, members in feeds:
+        if not unchanged(path, keyer.data(feed_key, path, title, subtitle, members[: config.feed_entries], config, today)):
+            files.append(atom_feed(feed, path, title, subtitle, members, config, today, body))
+    html_pages = sorted([*(f.path for f in files if f.path.endswith(".html")), *(p for p in kept if p.endswith(".html"))])
+    lastmod = [by_id[p[8:-5]].date if p.startswith("stories/") and p[8:-5] in by_id else None for p in html_pages]
+    if not unchanged("sitemap.xml", keyer.data(keyer.template("sitemap.xml")[0], html_pages, lastmod, config.base_url)):
+        files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
+    if not unchanged("search-data.js", keyer.data("search", stories, topics)):
+        files.append(search_docs(stories, topics))
     files.append(build_report(loaded, stories, merges, today))
     files.append(report_page(env, report_data(loaded, stories, merges, today), config, today))  # not in the sitemap
     files.extend(static_files(config))
-    return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories))
+    return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from digest.cache import ParseCache
 from digest.load.decode import decode
 from digest.load.parse import parse_text
 from digest.model import FileReport, Level, LoadResult, Problem, Story
@@ -151,22 +152,42 @@ def _load_job(job: tuple[Path, Path, dt.date]) -> tuple[list[Story], list[Proble
     return load_file(*job)
 
 
-def _run(jobs: list[tuple[Path, Path, dt.date]], workers: int) -> list[tuple[list[Story], list[Problem], FileReport]]:
+def _run(
+    jobs: list[tuple[Path, Path, dt.date]], workers: int, tick: Callable[[int], None] | None = None
+) -> list[tuple[list[Story], list[Problem], FileReport]]:
     """Each job's result, in the jobs' order: across processes for many files, else here."""
+    out: list[tuple[list[Story], list[Problem], FileReport]] = []
+    step = max(1, len(jobs) // 100)
+
+    def collect(results: Iterable[tuple[list[Story], list[Problem], FileReport]]) -> None:
+        for result in results:
+            out.append(result)
+            if tick is not None and len(out) % step == 0 and len(out) < len(jobs):
+                tick(len(out))
+
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                return list(pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))))
+                collect(pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))))
+                return out
         except (OSError, RuntimeError, AssertionError):
-            pass  # no processes here (sandbox, daemon process): parse in this one
-    return [_load_job(job) for job in jobs]
+            out.clear()  # no processes here (sandbox, daemon process): parse in this one
+    collect(_load_job(job) for job in jobs)
+    return out
 
 
-def load_paths(paths: Iterable[Path], today: dt.date, workers: int | None = None) -> LoadResult:
+def load_paths(
+    paths: Iterable[Path],
+    today: dt.date,
+    workers: int | None = None,
+    cache: ParseCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
     """Load folders and single files; a folder's files are named relative to it.
 
     Files are parsed in parallel when there are many (`workers` processes, default one per CPU);
-    the result is the same, in the same order, as a serial run.
+    the result is the same, in the same order, as a serial run. With a `cache`, a file whose path
+    and content hash are in it is not parsed again. `progress(done, total)` is called as files are done.
     """
     problems_before: list[list[Problem]] = []  # for each job: the problems reported before it
     reports: list[FileReport] = []
@@ -194,8 +215,25 @@ def load_paths(paths: Iterable[Path], today: dt.date, workers: int | None = None
             pending = []
     stories: list[Story] = []
     problems: list[Problem] = []
-    results = _run(jobs, workers or _default_workers())
-    for before, (file_stories, file_problems, report) in zip(problems_before, results, strict=True):
+    results: list[tuple[list[Story], list[Problem], FileReport] | None] = [None] * len(jobs)
+    names = [_relative(root, file) for root, file, _ in jobs]
+    if cache is not None:
+        for i, (_, file, _) in enumerate(jobs):
+            h = cache.content_hash(file)
+            if h is not None:
+                results[i] = cache.get(names[i], h)
+    todo = [i for i, r in enumerate(results) if r is None]
+    cached = len(jobs) - len(todo)
+    tick = None if progress is None else (lambda n: progress(cached + n, len(jobs)))
+    for i, result in zip(todo, _run([jobs[i] for i in todo], workers or _default_workers(), tick), strict=True):
+        results[i] = result
+        if cache is not None and result[2].content_hash is not None:
+            cache.put(names[i], result[2].content_hash, result)
+    if progress is not None:
+        progress(len(jobs), len(jobs))
+    for before, done in zip(problems_before, results, strict=True):
+        assert done is not None
+        file_stories, file_problems, report = done
         problems.extend(before)
         stories.extend(file_stories)
         problems.extend(file_problems)

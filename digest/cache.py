@@ -1,0 +1,198 @@
+"""The build cache: the only state a build keeps, in `.digest-cache/` beside the output folder.
+
+Deleting the folder is always safe: the next build is a clean one. It holds
+  parse.pickle         each article file's parse result, keyed by (path, content hash, build date, loader code)
+  topics.pickle        each story's matched topics, keyed by (story text hash, topic rules)
+  state-<out>.pickle   for one output folder: the input key of every page it holds, a manifest of its files
+                       (hash and stat), the same for the spare folder, and the last build's summary
+  spare-<out>/         the previous generation of the site, updated and swapped in by the next build
+  <out>.lock           held (flock) while a build of that output runs
+Writes are atomic (a temporary file renamed over the old one), so a killed build leaves each file
+either old or new; every entry is validated against its key before use.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+PACKAGE = Path(__file__).resolve().parent
+FORMAT = 1  # bump when the layout of the cached records changes
+
+
+class LockedError(Exception):
+    """Another build of the same output folder is running."""
+
+
+def digest_of(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def code_version(*folders: str) -> str:
+    """A key for the code that produced a cached record: the digest package's sources (or some folders of it)."""
+    roots = [PACKAGE / f for f in folders] if folders else [PACKAGE]
+    files = sorted(p for root in roots for p in root.rglob("*.py"))
+    return digest_of(str(FORMAT), *(f"{p.relative_to(PACKAGE)}\0".encode() + p.read_bytes() for p in files))
+
+
+def cache_dir(out: Path) -> Path:
+    return Path(os.path.abspath(out)).parent / ".digest-cache"
+
+
+def read_pickle(path: Path, default: Any) -> Any:
+    """A cached record, or `default` when it is missing or unreadable (a cache is never worth failing for)."""
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError, IndexError):
+        return default
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    """Replace a cached record atomically; a full disk or a read-only cache only costs speed next time."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+class BuildLock:
+    """An exclusive flock on `<cache>/<out>.lock`; the second build fails at once, naming the lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: BinaryIO | None = None
+
+    def __enter__(self) -> BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = self.path.open("ab")
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            file.close()
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise LockedError(f"another build of this output is running (it holds the lock {self.path}); "
+                                  "wait for it to finish") from None
+            raise
+        self._file = file
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+# --- file signatures --------------------------------------------------------------------------
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def stat_of(path: Path | str) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def trusted(sig: Stat | None, recorded_at_ns: int) -> bool:
+    """Whether a stat signature may stand for the content: not when the file changed within 2 s of recording
+    it (a second edit in the same clock tick would keep the same mtime)."""
+    return sig is not None and sig[1] < recorded_at_ns - 2_000_000_000 and sig[2] < recorded_at_ns - 2_000_000_000
+
+
+def tree_files(root: Path) -> Iterable[tuple[str, Path]]:
+    """Every file under root, as ("/"-relative name, path), sorted."""
+    found = []
+    prefix = len(str(root)) + 1
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in files:
+            full = os.path.join(folder, name)
+            found.append((full[prefix:].replace(os.sep, "/"), Path(full)))
+    return sorted(found)
+
+
+# --- the parse cache ----------------------------------------------------------------------------
+
+
+class ParseCache:
+    """Parse results by (path, content hash), valid for one build date and one version of the loader code.
+
+    `files.pickle` maps each article file to its last stat signature and content hash (small, read on
+    every build); `parse.pickle` holds the results (read only when some are needed).
+    """
+
+    def __init__(self, folder: Path, today: str, max_bytes: int) -> None:
+        self.folder = folder
+        self.key = digest_of(today, code_version("load"), str(max_bytes))
+        self.max_bytes = max_bytes
+        index = read_pickle(folder / "files.pickle", None)
+        valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key
+        self.recorded_ns: int = index[1] if valid else 0
+        self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
+        self.seen: dict[str, tuple[Stat, str]] = {}
+        self._results: dict[tuple[str, str], Any] | None = None
+        self.dirty = not valid
+
+    def content_hash(self, file: Path) -> str | None:
+        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
+        name = str(file)
+        sig = stat_of(file)
+        if sig is None or sig[0] > self.max_bytes:
+            return None
+        now = self.seen.get(name)
+        if now is not None and now[0] == sig:
+            return now[1]
+        old = self.index.get(name)
+        if old is not None and old[0] == sig and trusted(sig, self.recorded_ns):
+            self.seen[name] = old
+            return old[1]
+        try:
+            data = file.read_bytes()
+        except OSError:
+            return None
+        h = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.seen[name] = (sig, h)
+        self.dirty = True
+        return h
+
+    def _load_results(self) -> dict[tuple[str, str], Any]:
+        if self._results is None:
+            stored = read_pickle(self.folder / "parse.pickle", None)
+            ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key
+            self._results = stored[1] if ok else {}
+        return self._results
+
+    def get(self, rel: str, h: str) -> Any:
+        return self._load_results().get((rel, h))
+
+    def put(self, rel: str, h: str, result: Any) -> None:
+        self._load_results()[(rel, h)] = result
+        self.dirty = True
+
+    def save(self, recorded_ns: int) -> None:
+        """Write both files back, keeping only the files seen in this build."""
+        if not self.dirty and set(self.seen) == set(self.index):
+            return
+        wanted = {(rel_h[1]) for rel_h in self.seen.values()}
+        results = {k: v for k, v in self._load_results().items() if k[1] in wanted}
+        write_pickle(self.folder / "parse.pickle", (self.key, results))
+        write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, self.seen))

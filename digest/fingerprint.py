@@ -1,0 +1,104 @@
+"""Input keys for the site's files: a page is rendered again only when its key changes.
+
+A page's key is a hash of everything its rendering reads: the code, the template and every template
+it extends, includes or imports (sources and which folder each came from), and the values of the
+context variables those templates name (found by parsing them, as Jinja's own `meta` module does).
+Values are hashed by content; stories and timelines are hashed once per build and memoized.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from markupsafe import Markup
+
+from digest.cache import digest_of
+from digest.classify import Day, Event, Month, Timeline
+from digest.config import SiteConfig
+from digest.model import Story
+
+
+class Unkeyable(Exception):
+    """A value the fingerprint cannot hash by content (the page is then always rendered)."""
+
+
+_SCALARS = (str, int, float, bool, type(None), dt.date, PurePath, Markup)
+
+
+class Fingerprints:
+    def __init__(self, env: jinja2.Environment, code: str) -> None:
+        self.env = env
+        self.code = code
+        self._memo: dict[int, tuple[object, str]] = {}
+        self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
+
+    def of(self, value: Any) -> str:
+        if isinstance(value, _SCALARS):
+            return digest_of(type(value).__name__, repr(value))
+        memo = self._memo.get(id(value))
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        if isinstance(value, Story):
+            h = digest_of("Story", repr(tuple(getattr(value, f.name) for f in dataclasses.fields(value))))
+        elif isinstance(value, (Timeline, Month, Day, Event)):
+            h = digest_of(type(value).__name__, *(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        elif isinstance(value, SiteConfig):
+            h = digest_of("SiteConfig", repr(value))
+        elif isinstance(value, (tuple, list)):
+            h = digest_of("seq", *(self.of(v) for v in value))
+        elif isinstance(value, Mapping):
+            h = digest_of("map", *(self.of(k) + self.of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            h = digest_of(type(value).__name__, *(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        else:
+            raise Unkeyable(type(value).__name__)
+        self._memo[id(value)] = (value, h)
+        return h
+
+    def template(self, name: str) -> tuple[str, frozenset[str] | None]:
+        """A template's key (its sources and those it references) and the context names it may read (None: any)."""
+        if name not in self._templates:
+            parts: list[str] = []
+            names: set[str] | None = set()
+            todo, seen = [name], set()
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                assert self.env.loader is not None
+                source, filename, _ = self.env.loader.get_source(self.env, current)
+                parts += [current, filename or "", source]
+                ast = self.env.parse(source, current, filename)
+                if names is not None:
+                    names |= jinja2.meta.find_undeclared_variables(ast)
+                for ref in jinja2.meta.find_referenced_templates(ast):
+                    if ref is None:
+                        names = None  # a template named at run time: depend on everything
+                    else:
+                        todo.append(ref)
+            self._templates[name] = (digest_of(*sorted(parts)), None if names is None else frozenset(names))
+        return self._templates[name]
+
+    def page(self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str | None:
+        """The key of a page rendered from `template` with `context` (plus what derived values read), or None."""
+        source, names = self.template(template)
+        used = sorted(context if names is None else names & context.keys())
+        try:
+            parts = [self.of(context[n]) for n in used]
+            parts += [self.of(v) for _, v in sorted((extra or {}).items())]
+        except Unkeyable:
+            return None
+        return digest_of(self.code, source, *used, *parts)
+
+    def data(self, *values: Any) -> str | None:
+        try:
+            return digest_of(self.code, *(self.of(v) for v in values))
+        except Unkeyable:
+            return None
