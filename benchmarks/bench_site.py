@@ -92,7 +92,7 @@ def ours(n: int, work: Path, runs: int) -> list[Run]:
     results = []
     for i in range(runs):
         move_aside(out, work / "trash")
-        move_aside(ROOT / ".digest-cache", work / "trash")  # the incremental cache, once there is one
+        move_aside(site / ".digest-cache", work / "trash")  # the incremental cache, beside the output
         results.append(Run("newsdigest", n, "cold", *timed(cmd, site / f"cold{i}.log", env), count_pages(out)))
     for i in range(runs):
         victim.write_bytes(original + f"\nAn added sentence for rebuild {i}.\n".encode())
