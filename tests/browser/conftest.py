@@ -48,7 +48,7 @@ def seed_site(served_root: Path) -> Path:
     import datetime as dt
 
     out = served_root / "news" / "digest"
-    assert build(ROOT / "articles", out, ROOT / "digest.yaml", dt.date(2026, 11, 22)) == 0
+    assert build(ROOT / "articles", out, ROOT / "digest.yaml", dt.date(2026, 11, 22)).code == 0
     return out
 
 
