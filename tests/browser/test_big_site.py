@@ -39,7 +39,7 @@ def big_site(tmp_path_factory) -> Path:
     for seed in (ROOT / "articles").iterdir():
         shutil.copy(seed, articles / seed.name)
     out = tmp_path_factory.mktemp("s2000") / "public"
-    assert build(articles, out, ROOT / "digest.yaml", dt.date(2026, 11, 22)) == 0
+    assert build(articles, out, ROOT / "digest.yaml", dt.date(2026, 11, 22)).code == 0
     return out
 
 
