@@ -60,13 +60,23 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
     return stories, problems, FileReport(path, "loaded", len(stories), None, content_hash)
 
 
+def printable(name: str) -> str:
+    """A file name as text that can be written out: bytes that are not UTF-8 (which Python keeps as lone
+    surrogates, and which no page, report or terminal can encode) are shown as \\xNN escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _relative(root: Path, file: Path) -> str:
     """The file's name relative to root, with '/' (string work: pathlib's is slow for 10,000 files)."""
     root_s, file_s = str(root), str(file)
     prefix = root_s if root_s.endswith(os.sep) else root_s + os.sep
     if root_s != "." and file_s.startswith(prefix):
-        return file_s[len(prefix) :].replace(os.sep, "/")
-    return file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix()
+        return printable(file_s[len(prefix) :].replace(os.sep, "/"))
+    return printable(file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix())
 
 
 def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
@@ -80,7 +90,10 @@ def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list
     except OSError as exc:
         reason = f"unreadable: {exc.strerror or exc}"
         return [], [Problem(rel, 1, "error", reason)], FileReport(rel, "rejected", 0, reason)
-    return parse_bytes(rel, data, today)
+    stories, problems, report = parse_bytes(rel, data, today)
+    if printable(str(file)) != str(file):
+        problems.insert(0, Problem(rel, 1, "warning", "the file name is not UTF-8; its odd bytes are shown as \\xNN"))
+    return stories, problems, report
 
 
 def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
@@ -91,7 +104,7 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
 
     def unreadable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else root
-        rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix()
+        rel = printable(where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix())
         skipped.append(FileReport(rel.rstrip("/") + "/", "rejected", 0, f"unreadable folder: {exc.strerror or exc}"))
 
     for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=False):
@@ -200,8 +213,8 @@ def load_paths(
         elif path.exists():
             files, skipped, root = [path], [], path.parent
         else:
-            pending.append(Problem(path.as_posix(), 1, "error", "no such file or folder"))
-            reports.append(FileReport(path.as_posix(), "rejected", 0, "no such file or folder"))
+            pending.append(Problem(printable(path.as_posix()), 1, "error", "no such file or folder"))
+            reports.append(FileReport(printable(path.as_posix()), "rejected", 0, "no such file or folder"))
             continue
         for report in skipped:
             quiet = report.reason in ("hidden file", "hidden folder", "editor swap or backup file")
@@ -239,4 +252,24 @@ def load_paths(
         problems.extend(file_problems)
         reports.append(report)
     problems.extend(pending)
-    return LoadResult(tuple(unique_ids(stories)), tuple(problems), tuple(sorted(reports, key=lambda r: r.path)))
+    ordered = sorted(stories, key=lambda s: (s.sources[0].path, s.sources[0].index))
+    kept = unique_ids(ordered)
+    problems.extend(page_clashes(ordered, kept))
+    return LoadResult(tuple(kept), tuple(problems), tuple(sorted(reports, key=lambda r: r.path)))
+
+
+def page_clashes(ordered: list[Story], kept: list[Story]) -> list[Problem]:
+    """A warning for each story that wanted the page of a different story (two files with the same `slug`).
+
+    `kept` is `unique_ids(ordered)`. Identical copies also share an id, but deduplication merges them: no warning.
+    """
+    first: dict[str, Story] = {}
+    out = []
+    for story, renamed in zip(ordered, kept, strict=True):
+        owner = first.setdefault(story.id, story)
+        if owner is story or (owner.headline, owner.body) == (story.headline, story.body):
+            continue
+        where = f"{owner.sources[0].path} (story {owner.sources[0].index})"
+        out.append(Problem(story.sources[0].path, story.line, "warning",
+                           f"page {story.url} is already taken by {where}; this story is published as {renamed.url}"))
+    return out
