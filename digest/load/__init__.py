@@ -142,12 +142,15 @@ def unique_ids(stories: Iterable[Story]) -> list[Story]:
     """Stories in (file, index) order with clashing ids numbered -2, -3 … in that order."""
     ordered = sorted(stories, key=lambda s: (s.sources[0].path, s.sources[0].index))
     seen: set[str] = set()
+    last: dict[str, int] = {}  # id -> the last number given to it: n copies cost n steps, not n * n / 2
     out = []
     for story in ordered:
-        new_id, n = story.id, 1
+        new_id, n = story.id, last.get(story.id, 1)
         while new_id in seen:
             n += 1
             new_id = f"{story.id}-{n}"
+        if new_id != story.id:
+            last[story.id] = n
         seen.add(new_id)
         out.append(story if new_id == story.id else replace(story, id=new_id))
     return out
