@@ -208,7 +208,8 @@ class DevServer:
             return result
         with self._changed:
             self.last_result, self.last_error = result, None
-            self.generation += 1
+            if self.generation == 0 or result.changed:  # a save that changes no output reloads nothing
+                self.generation += 1
             self._changed.notify_all()
         return result
 
