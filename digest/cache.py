@@ -72,7 +72,10 @@ def write_pickle(path: Path, value: Any) -> None:
 
 
 class BuildLock:
-    """An exclusive flock on `<cache>/<out>.lock`; the second build fails at once, naming the lock."""
+    """An exclusive lock on `<cache>/<out>.lock`; the second build fails at once, naming the lock.
+
+    A POSIX record lock (fcntl.lockf), not flock: it belongs to this process only, so the loader's worker
+    processes do not inherit it and a killed build's lingering workers cannot block the next build."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -82,7 +85,7 @@ class BuildLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         file = self.path.open("ab")
         try:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             file.close()
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
@@ -94,7 +97,7 @@ class BuildLock:
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            fcntl.lockf(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
 
@@ -150,7 +153,8 @@ class ParseCache:
         self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
         self.seen: dict[str, tuple[Stat, str]] = {}
         self._results: dict[tuple[str, str], Any] | None = None
-        self.dirty = not valid
+        self.dirty = not valid  # the index needs writing
+        self.results_dirty = False  # the results need writing
 
     def content_hash(self, file: Path) -> str | None:
         """The file's content hash: from its stat signature when that is trusted, else by reading it."""
@@ -186,13 +190,13 @@ class ParseCache:
 
     def put(self, rel: str, h: str, result: Any) -> None:
         self._load_results()[(rel, h)] = result
-        self.dirty = True
+        self.results_dirty = True
 
     def save(self, recorded_ns: int) -> None:
-        """Write both files back, keeping only the files seen in this build."""
-        if not self.dirty and set(self.seen) == set(self.index):
-            return
-        wanted = {(rel_h[1]) for rel_h in self.seen.values()}
-        results = {k: v for k, v in self._load_results().items() if k[1] in wanted}
-        write_pickle(self.folder / "parse.pickle", (self.key, results))
-        write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, self.seen))
+        """Write back what changed, keeping only the files seen in this build."""
+        if self.results_dirty:
+            wanted = {sig_h[1] for sig_h in self.seen.values()}
+            results = {k: v for k, v in self._load_results().items() if k[1] in wanted}
+            write_pickle(self.folder / "parse.pickle", (self.key, results))
+        if self.dirty or self.results_dirty or self.seen.keys() != self.index.keys():
+            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, self.seen))

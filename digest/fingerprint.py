@@ -29,6 +29,14 @@ class Unkeyable(Exception):
 
 
 _SCALARS = (str, int, float, bool, type(None), dt.date, PurePath, Markup)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(value: Any) -> tuple[str, ...]:
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return names
 
 
 class Fingerprints:
@@ -39,15 +47,16 @@ class Fingerprints:
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
 
     def of(self, value: Any) -> str:
+        """A string that determines the value's content: its repr for scalars, a digest for the rest."""
         if isinstance(value, _SCALARS):
-            return digest_of(type(value).__name__, repr(value))
+            return f"{type(value).__name__}:{value!r}"
         memo = self._memo.get(id(value))
         if memo is not None and memo[0] is value:
             return memo[1]
         if isinstance(value, Story):
-            h = digest_of("Story", repr(tuple(getattr(value, f.name) for f in dataclasses.fields(value))))
+            h = digest_of("Story", repr(tuple(getattr(value, name) for name in _fields(value))))
         elif isinstance(value, (Timeline, Month, Day, Event)):
-            h = digest_of(type(value).__name__, *(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)))
+            h = digest_of(type(value).__name__, *(self.of(getattr(value, name)) for name in _fields(value)))
         elif isinstance(value, SiteConfig):
             h = digest_of("SiteConfig", repr(value))
         elif isinstance(value, (tuple, list)):
@@ -55,7 +64,7 @@ class Fingerprints:
         elif isinstance(value, Mapping):
             h = digest_of("map", *(self.of(k) + self.of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            h = digest_of(type(value).__name__, *(self.of(getattr(value, f.name)) for f in dataclasses.fields(value)))
+            h = digest_of(type(value).__name__, repr(value))
         else:
             raise Unkeyable(type(value).__name__)
         self._memo[id(value)] = (value, h)

@@ -14,6 +14,7 @@ build date and code) the build stops after hashing its inputs. The output equals
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -99,7 +100,8 @@ def _live_manifest(out: Path, state: dict[str, Any]) -> dict[str, tuple[str, c.S
     recorded: dict[str, tuple[str, c.Stat | None]] = state.get("live") or {}
     if not out.is_dir():
         return {}
-    return {p: e for p, e in recorded.items() if e[1] is not None and file_sig(out / p) == e[1]}
+    base = f"{out}{os.sep}"
+    return {p: e for p, e in recorded.items() if e[1] is not None and file_sig(base + p) == e[1]}
 
 
 def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress) -> BuildResult:

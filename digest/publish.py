@@ -46,7 +46,7 @@ class Published:
     spare: dict[str, tuple[str, Stat | None]] | None  # what the spare folder now holds (None: unknown)
 
 
-def file_sig(path: Path) -> Stat | None:
+def file_sig(path: Path | str) -> Stat | None:
     """A published file's stat signature, without ctime (hard-linking a file changes its ctime)."""
     sig = stat_of(path)
     return (sig[0], sig[1], 0, sig[3]) if sig else None

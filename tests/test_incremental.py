@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import ARTICLES, ROOT, SEED_BUILD_DATE
 
-from digest.cache import BuildLock, cache_dir
+from digest.cache import cache_dir
 from digest.pipeline import BuildResult, build
 
 CONFIG = ROOT / "digest.yaml"
@@ -136,8 +138,17 @@ def test_a_second_build_at_once_fails_fast_naming_the_lock(tmp_path: Path):
     p = Project(tmp_path)
     p.build()
     before = tree(p.out)
-    with BuildLock(cache_dir(p.out) / "public.lock"):
+    lock = cache_dir(p.out) / "public.lock"
+    holder = subprocess.Popen(  # another process holds the lock, as a running build does
+        [sys.executable, "-c", "import sys, time\nfrom digest.cache import BuildLock\n"
+         f"with BuildLock(__import__('pathlib').Path({str(lock)!r})):\n    print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
         result = build(p.articles, p.out, p.config, SEED_BUILD_DATE)
+    finally:
+        holder.kill()
+        holder.wait()
     assert result.code == 1
     assert result.error is not None and "public.lock" in result.error and "another build" in result.error
     assert tree(p.out) == before
