@@ -55,10 +55,10 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
     if decoded.encoding == "windows-1252":
         problems.insert(0, Problem(path, decoded.line, "info", "not UTF-8; read as Windows-1252"))
     if not stories:
-        reason = next((p.message for p in problems if p.level == "error"), None)
-        if reason is None and any(p.message.endswith("skipped by its front matter") for p in problems):
+        error = next((p.message for p in problems if p.level == "error"), None)
+        if error is None and any(p.message.endswith("skipped by its front matter") for p in problems):
             return stories, problems, FileReport(path, "skipped", 0, "every story skipped by its front matter", content_hash)
-        return stories, problems, FileReport(path, "rejected", 0, reason or "no story found", content_hash)
+        return stories, problems, FileReport(path, "rejected", 0, error or "no story found", content_hash)
     return stories, problems, FileReport(path, "loaded", len(stories), None, content_hash)
 
 
