@@ -25,11 +25,11 @@ site: $(BASE)
 	$(PY) build.py
 
 $(CHROMIUM):
-	apt-get update && apt-get install -y chromium
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
 $(NODE): package.json package-lock.json
-	command -v java >/dev/null || (apt-get update && apt-get install -y default-jre-headless)
-	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	command -v java >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless)
+	command -v npm >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm)
 	npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund
 	touch $@
 
