@@ -11,16 +11,17 @@ stories are built in `combine`; related coverage is found in `related`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from digest.dedupe.candidates import similar_pairs
-from digest.dedupe.combine import base_id, combine, content_key, unique_ids
-from digest.dedupe.features import K, Shingles, Tokens, shingles, story_text, tokenize
+from digest.dedupe.combine import base_id, combine, unique_ids
+from digest.dedupe.features import K
+from digest.dedupe.perstory import Extra, StoryFeatures, extra, gather, memo_key, names, story_features
 from digest.dedupe.related import related_pairs
-from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, facts, is_cut_down, similarity_rule
+from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, is_cut_down, similarity_rule
 from digest.model import SourceRef, Story
 
 __all__ = ["DedupeResult", "HeldApart", "MergeLink", "MergeRecord", "dedupe"]
@@ -75,26 +76,17 @@ class _Judged:
     containment: float
 
 
-def _numbers(tok: Tokens, i: int) -> frozenset[int]:
-    s, n = int(tok.start[i]), int(tok.length[i])
-    return frozenset(tok.hashes[s : s + n][tok.digit[s : s + n]].tolist())
+def _same_tokens(fa: StoryFeatures, fb: StoryFeatures) -> bool:
+    return fa.tokens == fb.tokens and fa.shingles == fb.shingles
 
 
-def _same_tokens(tok: Tokens, i: int, j: int) -> bool:
-    si, sj, n = int(tok.start[i]), int(tok.start[j]), int(tok.length[i])
-    return n == int(tok.length[j]) and bool(np.array_equal(tok.hashes[si : si + n], tok.hashes[sj : sj + n]))
-
-
-def _opens_early(tok: Tokens, small: int, large: int) -> bool:
-    """Whether the shorter text's opening words occur in the first half of the longer one."""
-    ss, ls, ln = int(tok.start[small]), int(tok.start[large]), int(tok.length[large])
-    opening = tok.hashes[ss : ss + min(K, int(tok.length[small]))]
-    text = tok.hashes[ls : ls + ln]
-    if len(text) < len(opening) or len(opening) == 0:
+def _opens_early(small: StoryFeatures, large: StoryFeatures) -> bool:
+    """Whether the shorter text's opening words (its first shingle) occur in the first half of the longer one."""
+    if small.tokens < K or large.tokens < K:
         return False
-    windows = np.lib.stride_tricks.sliding_window_view(text, len(opening))
-    hits = np.flatnonzero((windows == opening).all(axis=1))
-    return bool(len(hits)) and int(hits[0]) <= ln // 2
+    text = large.shingle_array()
+    hits = np.flatnonzero(text == small.shingle_array()[0])
+    return bool(len(hits)) and int(hits[0]) <= large.tokens // 2
 
 
 class _Groups:
@@ -124,31 +116,51 @@ class _Groups:
         return True
 
 
-def dedupe(stories: tuple[Story, ...] | Sequence[Story]) -> DedupeResult:
+def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[str, StoryFeatures] | None = None) -> DedupeResult:
+    """Each story once, every source kept, related coverage linked (see the module docstring).
+
+    `memo`, optional, maps `perstory.memo_key(story)` to that story's `StoryFeatures` (a frozen,
+    picklable record of its tokens, shingles and, for stories found in a similar pair, headline facts).
+    Records found there are used instead of reading the story again; records made are stored in it.
+    Keep it between builds (the keys cover everything a record is made from, and the code version
+    through a prefix) and drop entries of stories that are gone whenever convenient. The result is
+    the same with or without a memo, whatever it holds for other keys.
+    """
     stories = tuple(stories)
     if not stories:
         return DedupeResult(())
-    tok = tokenize([story_text(s.body) for s in stories])
-    sh = shingles(tok)
+    keys = [memo_key(s) for s in stories] if memo is not None else []
+    feats = _features(stories, keys, memo)
+    sh = gather(feats)
     pairs = similar_pairs(sh, CANDIDATE_CONTAINMENT)
 
-    fact: dict[int, Facts] = {}
+    extras: dict[int, Extra] = {}
+
+    def extra_of(i: int) -> Extra:
+        found = extras.get(i)
+        if found is None:
+            feat = memo.get(keys[i], feats[i]) if memo is not None else feats[i]
+            found = feat.extra
+            if found is None:
+                found = extra(stories[i], feat)
+                if memo is not None:
+                    memo[keys[i]] = replace(feat, extra=found)
+            extras[i] = found
+        return found
 
     def facts_of(i: int) -> Facts:
-        if i not in fact:
-            fact[i] = facts(stories[i], int(tok.length[i]), _numbers(tok, i))
-        return fact[i]
+        return extra_of(i).facts
 
     accepted: list[_Judged] = []
     similar: list[tuple[int, int]] = []
     held: list[HeldApart] = []
     columns = (pairs.a, pairs.b, pairs.jaccard, pairs.containment, pairs.same_text)
     for a, b, jac, con, same in zip(*(column.tolist() for column in columns), strict=True):
-        exact = bool(same) and _same_tokens(tok, a, b)
+        exact = bool(same) and _same_tokens(feats[a], feats[b])
         rule = similarity_rule(jac, con, exact, int(min(sh.size[a], sh.size[b])))
         if rule == "truncated":
             small, large = (a, b) if sh.size[a] <= sh.size[b] else (b, a)
-            if not is_cut_down(facts_of(a), facts_of(b), _opens_early(tok, small, large)):
+            if not is_cut_down(facts_of(a), facts_of(b), _opens_early(feats[small], feats[large])):
                 rule = None
         why = conflict(facts_of(a), facts_of(b))
         if why is not None:
@@ -159,30 +171,45 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story]) -> DedupeResult:
         else:
             similar.append((a, b))
 
-    rank = _content_rank(stories, sorted({i for j in accepted for i in (j.a, j.b)}))
+    in_pairs = sorted({i for j in accepted for i in (j.a, j.b)})
+    rank = _content_rank(stories, {i: extra_of(i).content for i in in_pairs})
     accepted.sort(key=lambda j: (RULE_ORDER[j.rule], -j.jaccard, -j.containment, *sorted((rank[j.a], rank[j.b]))))
-    groups = _Groups(len(stories), fact)
+    groups = _Groups(len(stories), {i: e.facts for i, e in extras.items()})
     links: dict[int, list[_Judged]] = {}
     for judged in accepted:
         if groups.join(judged.a, judged.b):
             links.setdefault(groups.find(judged.a), []).append(judged)
 
-    return _assemble(stories, tok, sh, groups, links, similar, rank, tuple(held))
+    return _assemble(stories, feats, extras, groups, links, similar, rank, tuple(held))
+
+
+def _features(
+    stories: tuple[Story, ...], keys: list[str], memo: MutableMapping[str, StoryFeatures] | None
+) -> list[StoryFeatures]:
+    if memo is None:
+        return story_features(stories)
+    found: list[StoryFeatures | None] = [memo.get(k) for k in keys]
+    missing = [i for i, f in enumerate(found) if f is None]
+    if missing:
+        made = story_features([stories[i] for i in missing])
+        for i, feat in zip(missing, made, strict=True):
+            found[i] = memo.setdefault(keys[i], feat)
+    return [f for f in found if f is not None]
 
 
 def _link(stories: Sequence[Story], j: _Judged) -> MergeLink:
     return MergeLink(stories[j.a].sources[0], stories[j.b].sources[0], j.rule, round(j.jaccard, 4), round(j.containment, 4))
 
 
-def _content_rank(stories: Sequence[Story], indices: Sequence[int]) -> dict[int, int]:
-    ordered = sorted(indices, key=lambda i: (content_key(stories[i]), [(r.path, r.index) for r in stories[i].sources]))
+def _content_rank(stories: Sequence[Story], content: dict[int, tuple[str, ...]]) -> dict[int, int]:
+    ordered = sorted(content, key=lambda i: (content[i], [(r.path, r.index) for r in stories[i].sources]))
     return {i: r for r, i in enumerate(ordered)}
 
 
 def _assemble(
     stories: tuple[Story, ...],
-    tok: Tokens,
-    sh: Shingles,
+    feats: list[StoryFeatures],
+    extras: dict[int, Extra],
     groups: _Groups,
     links: dict[int, list[_Judged]],
     similar: list[tuple[int, int]],
@@ -205,7 +232,7 @@ def _assemble(
             built.append(story if new_id == story.id else replace(story, id=new_id))
         else:
             members.sort(key=lambda i: rank[i])
-            built.append(combine([stories[i] for i in members]))
+            built.append(combine([stories[i] for i in members], [extras[i] for i in members]))
             records.append((len(built) - 1, members))
     final = unique_ids(built)
     group_index = {root: k for k, root in enumerate(roots)}
@@ -213,7 +240,8 @@ def _assemble(
 
     # Related coverage between final stories.
     days = np.array([s.date.toordinal() if s.date else np.nan for s in final], dtype=np.float64)
-    links_found = set(related_pairs(tok, group_of, len(final), days))
+    terms, owner = names(feats)
+    links_found = set(related_pairs(terms, group_of[owner], len(final), days))
     for a, b in similar:
         ga, gb = int(group_of[a]), int(group_of[b])
         if ga != gb:

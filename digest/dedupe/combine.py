@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from digest.dedupe.rules import clean_headline
 from digest.model import STATED_DATE_SOURCES, SourceRef, Story
@@ -31,21 +32,48 @@ def content_key(story: Story) -> tuple[str, str, str, str, str]:
     )
 
 
-def _body_weight(story: Story) -> tuple[int, int]:
-    return (sum(len(p.split()) for p in story.body), sum(len(p) for p in story.body))
+class Known(Protocol):
+    """What combine reads of each member besides the story itself."""
+
+    @property
+    def weight(self) -> tuple[int, int]: ...  # body words and characters: the fullest copy is the heaviest
+    @property
+    def headline(self) -> str | None: ...  # the headline without wire markers
+    @property
+    def headline_key(self) -> str: ...  # fold(headline), "" without one
 
 
-def combine(members: Sequence[Story]) -> Story:
-    """The merged story: members are in content order, the first one gives the id."""
+@dataclass(frozen=True, slots=True)
+class _Known:
+    weight: tuple[int, int]
+    headline: str | None
+    headline_key: str
+
+
+def known_of(story: Story) -> Known:
+    headline = clean_headline(story.headline) if story.headline else None
+    return _Known(
+        (sum(len(p.split()) for p in story.body), sum(len(p) for p in story.body)),
+        headline,
+        fold(headline) if headline is not None else "",
+    )
+
+
+def combine(members: Sequence[Story], known: Sequence[Known] | None = None) -> Story:
+    """The merged story: members are in content order, the first one gives the id.
+
+    `known`, optional, gives for each member what `known_of` says of it (computed once per story by the caller)."""
     first = members[0]
-    fullest = max(members, key=_body_weight)  # max keeps the first of equals: content order
-    headlines = [clean_headline(s.headline) for s in members if s.headline]
+    info = list(known) if known is not None else [known_of(s) for s in members]
+    at = max(range(len(members)), key=lambda i: info[i].weight)  # max keeps the first of equals: content order
+    fullest = members[at]
+    headlines = [(k.headline, k.headline_key) for k in info if k.headline is not None]
     headline = None
     if headlines:
-        counts = Counter(fold(h) for h in headlines)
-        fullest_headline = fold(clean_headline(fullest.headline)) if fullest.headline else ""
+        counts = Counter(key for _, key in headlines)
+        fullest_headline = info[at].headline_key
         best = max(counts, key=lambda h: (counts[h], h == fullest_headline))
-        headline = next(h for h in headlines if fold(h) == best)
+        headline = next(h for h, key in headlines if key == best)
     dated = sorted((s for s in members if s.date is not None), key=lambda s: (s.date, s.date_source not in STATED_DATE_SOURCES))
     dates = [s.date for s in dated]
     # "merged" only vouches for a stated date; an inferred one keeps saying how it was inferred.

@@ -158,8 +158,10 @@ class Shingles:
     signature: U64  # per story: a hash of its whole token sequence (equal for exact copies)
 
 
-def shingles(tok: Tokens) -> Shingles:
-    h, doc, n = tok.hashes, tok.doc, tok.n_docs
+def raw_shingles(tok: Tokens) -> tuple[U64, I64, I64]:
+    """Every shingle occurrence: its hash, its story and its position (positional shingles first, in
+    story then position order, then the one salted shingle of each 1-4 token body)."""
+    h, doc = tok.hashes, tok.doc
     m = len(h)
     parts_h: list[U64] = []
     parts_d: list[I64] = []
@@ -188,7 +190,16 @@ def shingles(tok: Tokens) -> Shingles:
     all_h = np.concatenate(parts_h) if parts_h else np.zeros(0, dtype=np.uint64)
     all_d = np.concatenate(parts_d) if parts_d else np.zeros(0, dtype=np.int64)
     all_p = np.concatenate(parts_p) if parts_p else np.zeros(0, dtype=np.int64)
-    signature = _signatures(tok, all_h, all_d, all_p)
+    return all_h, all_d, all_p
+
+
+def shingles(tok: Tokens) -> Shingles:
+    all_h, all_d, all_p = raw_shingles(tok)
+    return index_shingles(all_h, all_d, tok.n_docs, signatures(tok, all_h, all_d, all_p))
+
+
+def index_shingles(all_h: U64, all_d: I64, n: int, signature: U64) -> Shingles:
+    """The (shingle, story) index of n stories' shingle occurrences (in any order)."""
     # One 64-bit key per (shingle, story): the story number in the low bits, the shingle hash above it.
     bits = max(1, int(n).bit_length())
     low = np.uint64((1 << bits) - 1)
@@ -204,7 +215,7 @@ def shingles(tok: Tokens) -> Shingles:
     return Shingles(shingle, sdoc, size, df, signature)
 
 
-def _signatures(tok: Tokens, h: U64, d: I64, pos: I64) -> U64:
+def signatures(tok: Tokens, h: U64, d: I64, pos: I64) -> U64:
     """An order-sensitive hash of each story's shingle sequence and length: equal for identical token streams."""
     sig = tok.length.astype(np.uint64) * _SHORT_SALT
     if len(h):

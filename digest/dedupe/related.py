@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.dedupe.features import I64, Tokens
+from digest.dedupe.features import I64, U64
 
 MIN_SHARED = 4  # rare names in common
 MIN_SHARE = 0.35  # shared weight / the smaller story's weight of rare names
@@ -23,13 +23,11 @@ MIN_DF_CAP = 3
 MAX_DF_CAP = 60
 
 
-def related_pairs(tok: Tokens, group_of: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
-    """Pairs of groups (a < b) that look like coverage of the same event; days is each group's date ordinal or NaN."""
-    if n_groups < 2 or len(tok.hashes) == 0:
+def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
+    """Pairs of groups (a < b) that look like coverage of the same event, from every name term and the
+    group holding it; days is each group's date ordinal or NaN."""
+    if n_groups < 2 or len(terms) == 0:
         return []
-    names = tok.capital & ~tok.digit
-    groups = group_of[tok.doc[names]]
-    terms = tok.hashes[names]
     order = np.lexsort((groups, terms))
     terms, groups = terms[order], groups[order]
     distinct = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])] if len(terms) else np.zeros(0, bool)
