@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize
 from digest.model import Story
@@ -51,10 +51,10 @@ class Month:
     key: str  # "2025-02"
     label: str  # "February 2025"
     days: tuple[Day, ...]
+    count: int = field(init=False, repr=False, compare=False)  # stories in the month (computed once)
 
-    @property
-    def count(self) -> int:
-        return sum(len(e.stories) for d in self.days for e in d.events)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", sum(len(e.stories) for d in self.days for e in d.events))
 
     @property
     def year(self) -> str:
@@ -65,15 +65,16 @@ class Month:
 class Timeline:
     months: tuple[Month, ...]
     undated: tuple[Event, ...]
+    count: int = field(init=False, repr=False, compare=False)  # stories in the timeline (computed once)
+
+    def __post_init__(self) -> None:
+        total = sum(m.count for m in self.months) + sum(len(e.stories) for e in self.undated)
+        object.__setattr__(self, "count", total)
 
     def stories(self) -> tuple[Story, ...]:
         """Every story in reading order: months newest first, then the undated."""
         dated = (s for m in self.months for d in m.days for e in d.events for s in e.stories)
         return (*dated, *(s for e in self.undated for s in e.stories))
-
-    @property
-    def count(self) -> int:
-        return sum(m.count for m in self.months) + sum(len(e.stories) for e in self.undated)
 
 
 @dataclass(frozen=True, slots=True)

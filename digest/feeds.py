@@ -93,6 +93,19 @@ def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> Output
 
 def build_report(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], today: dt.date) -> OutputFile:
     """What happened to every input file: loaded, merged (all its stories folded into others), rejected or skipped."""
+    return build_report_file(build_report_data(loaded, stories, merges, today))
+
+
+def build_report_file(data: Mapping[str, Any]) -> OutputFile:
+    """`build-report.json` from `build_report_data`."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return OutputFile("build-report.json", text.encode("utf-8"))
+
+
+def build_report_data(
+    loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], today: dt.date
+) -> dict[str, Any]:
+    """The records of `build-report.json` (plain data: its repr is a key for the file)."""
     kept: dict[str, list[str]] = {}  # file -> ids of stories it leads
     merged: dict[str, list[str]] = {}  # file -> ids of stories it was merged into
     for story in stories:
@@ -132,5 +145,4 @@ def build_report(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[
         ],
         "problems": [problem_dict(p) for p in sorted(loaded.problems, key=lambda p: (p.path, p.line, p.level, p.message))],
     }
-    text = json.dumps(report_data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    return OutputFile("build-report.json", text.encode("utf-8"))
+    return report_data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -45,6 +46,7 @@ class Fingerprints:
         self.code = code
         self._memo: dict[int, tuple[object, str]] = {}
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
+        self._used: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def of(self, value: Any) -> str:
         """A string that determines the value's content: its repr for scalars, a digest for the rest."""
@@ -53,18 +55,33 @@ class Fingerprints:
         memo = self._memo.get(id(value))
         if memo is not None and memo[0] is value:
             return memo[1]
+        of = self.of
         if isinstance(value, Story):
-            h = digest_of("Story", repr(tuple(getattr(value, name) for name in _fields(value))))
-        elif isinstance(value, (Timeline, Month, Day, Event)):
-            h = digest_of(type(value).__name__, *(self.of(getattr(value, name)) for name in _fields(value)))
+            h = _digest("Story", repr(tuple(getattr(value, name) for name in _fields(value))))
+        elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
+            parts = [value.key, value.label]
+            for day in value.days:
+                parts.append(f"D{day.date.isoformat()}")
+                for event in day.events:
+                    parts.append(f"E{event.date!r}")
+                    parts += [of(story) for story in event.stories]
+            h = _digest("Month", *parts)
+        elif isinstance(value, Timeline):
+            parts = [of(month) for month in value.months]
+            for event in value.undated:
+                parts.append(f"E{event.date!r}")
+                parts += [of(story) for story in event.stories]
+            h = _digest("Timeline", *parts)
+        elif isinstance(value, (Day, Event)):
+            h = _digest(type(value).__name__, *[of(getattr(value, name)) for name in _fields(value)])
         elif isinstance(value, SiteConfig):
-            h = digest_of("SiteConfig", repr(value))
+            h = _digest("SiteConfig", repr(value))
         elif isinstance(value, (tuple, list)):
-            h = digest_of("seq", *(self.of(v) for v in value))
+            h = _digest("seq", *[of(v) for v in value])
         elif isinstance(value, Mapping):
-            h = digest_of("map", *(self.of(k) + self.of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
+            h = _digest("map", *[of(k) + "\0" + of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))])
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            h = digest_of(type(value).__name__, repr(value))
+            h = _digest(type(value).__name__, repr(value))
         else:
             raise Unkeyable(type(value).__name__)
         self._memo[id(value)] = (value, h)
@@ -97,17 +114,27 @@ class Fingerprints:
 
     def page(self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str | None:
         """The key of a page rendered from `template` with `context` (plus what derived values read), or None."""
-        source, names = self.template(template)
-        used = sorted(context if names is None else names & context.keys())
+        wanted = (template, tuple(context))
+        used = self._used.get(wanted)
+        if used is None:
+            names = self.template(template)[1]
+            used = self._used[wanted] = tuple(sorted(context if names is None else names & context.keys()))
+        of = self.of
         try:
-            parts = [self.of(context[n]) for n in used]
-            parts += [self.of(v) for _, v in sorted((extra or {}).items())]
+            parts = [of(context[n]) for n in used]
+            if extra:
+                parts += [of(v) for _, v in sorted(extra.items())]
         except Unkeyable:
             return None
-        return digest_of(self.code, source, *used, *parts)
+        return _digest(self.code, self.template(template)[0], *used, *parts)
 
     def data(self, *values: Any) -> str | None:
         try:
-            return digest_of(self.code, *(self.of(v) for v in values))
+            return _digest(self.code, *(self.of(v) for v in values))
         except Unkeyable:
             return None
+
+
+def _digest(*parts: str) -> str:
+    """A digest of strings none of which holds a NUL (reprs, digests, names): one hash over them joined by NULs."""
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -24,6 +24,7 @@ from typing import Any
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
 from digest.load import MAX_FILE_BYTES, discover, load_paths
+from digest.model import FileReport
 from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
 
 Progress = Callable[[str, int, int], None]
@@ -125,19 +126,22 @@ def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder
         parse_cache.save(recorded_ns)
         last: BuildResult = state["result"]
         return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER)
-    return _full(articles, out, config, today, folder, report, state, code, inputs, live, parse_cache, recorded_ns)
+    return _full(articles, out, config, today, folder, report, state, code, inputs, live, parse_cache, recorded_ns,
+                 (files, skipped))
 
 
 def _full(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
     code: str, inputs: str, live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int,
+    found: tuple[list[Path], list[FileReport]],
 ) -> BuildResult:
     from digest.classify import Matcher, classify, matched_topics
     from digest.dedupe import dedupe
     from digest.model import Story
     from digest.render import render
 
-    loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total))
+    loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
+                        discovered={articles: found})
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)

@@ -19,17 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import markdown
-import nh3
 from markupsafe import Markup
 
+from digest.cache import digest_of
 from digest.classify import MONTHS, Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
-from digest.feeds import OutputFile, atom_feed, build_report, search_docs, sitemap, xml_safe
+from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
 from digest.fingerprint import Fingerprints
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
-from digest.report import report_data, report_page
+from digest.report import REPORT_PATH, report_context, report_data, report_page
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
@@ -42,6 +41,8 @@ ALLOWED_TAGS = frozenset({
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set(), "ol": {"start"}}
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 _WEB_URL = re.compile(r"https?://[^\s<>\"']+$", re.IGNORECASE)
+_MARKDOWN: Any = None
+MARKER = "build-report.json"  # the build's account of its inputs (publish checks for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,16 @@ def markdown_html(blocks: Iterable[str]) -> Markup:
     unclosed tag would otherwise swallow the paragraphs after it. nh3 then sanitizes what Markdown
     itself produced (links keep http, https and mailto URLs only; no images, scripts or styles).
     """
-    md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    html = md.convert("\n\n".join(blocks))
+    global _MARKDOWN
+    if _MARKDOWN is None:  # one converter per process (building one costs more than converting a story)
+        import markdown
+
+        _MARKDOWN = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        _MARKDOWN.preprocessors.deregister("html_block")
+        _MARKDOWN.inlinePatterns.deregister("html")
+    import nh3
+
+    html = _MARKDOWN.reset().convert("\n\n".join(blocks))
     clean = nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                       link_rel="noopener noreferrer")
     return Markup(_HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}>", clean))
@@ -207,7 +214,7 @@ def render(
     for i, story in enumerate(stories):
         page(
             story.url, "story.html", title=story.title, story=story,
-            derived={"body_html": (lambda story=story: body(story), (story.body, story.body_format))},  # type: ignore[misc]
+            derived={"body_html": (lambda story=story: body(story), story)},  # type: ignore[misc]
             related=[by_id[r] for r in story.related if r in by_id and r != story.id],
             story_topics=[topics[t] for t in story.topics if t in topics],
             previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
@@ -234,29 +241,37 @@ def render(
         files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
     if not unchanged("search-data.js", keyer.data("search", stories, topics)):
         files.append(search_docs(stories, topics))
-    files.append(build_report(loaded, stories, merges, today))
-    files.append(report_page(env, report_data(loaded, stories, merges, today), config, today))  # not in the sitemap
+    records = build_report_data(loaded, stories, merges, today)
+    if not unchanged(MARKER, digest_of(code, repr(records))):
+        files.append(build_report_file(records))
+    account = report_data(loaded, stories, merges, today)
+    if not unchanged(REPORT_PATH, keyer.page("report.html", report_context(account, config, today))):
+        files.append(report_page(env, account, config, today))  # not in the sitemap
     files.extend(static_files(config))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
+    """The timeline: one page, or (split) an index of months and a page per month. A month's page gets only
+    its own part of the timeline (and `story_count`, the whole count), so it changes only with its stories."""
+    total = line.count
     if not places.split:
-        page("timeline.html", "timeline.html", title="Timeline", timeline=line, months=line.months, undated=line.undated,
-             index=None, prev_month=None, next_month=None)
+        page("timeline.html", "timeline.html", title="Timeline", timeline=line, story_count=total, months=line.months,
+             undated=line.undated, index=None, prev_month=None, next_month=None)
         return
-    page("timeline.html", "timeline.html", title="Timeline", timeline=line, months=(), undated=(), index=line.months,
-         prev_month=None, next_month=None)
+    page("timeline.html", "timeline.html", title="Timeline", timeline=line, story_count=total, months=(), undated=(),
+         index=line.months, prev_month=None, next_month=None)
     months = line.months
     for i, month in enumerate(months):
         newer = months[i - 1] if i > 0 else None
         older = months[i + 1] if i + 1 < len(months) else None
-        page(places.month_page[month.key], "timeline.html", title=f"Timeline: {month.label}", timeline=line, months=(month,),
-             undated=(), index=None, prev_month=newer, next_month=older)
+        page(places.month_page[month.key], "timeline.html", title=f"Timeline: {month.label}",
+             timeline=Timeline((month,), ()), story_count=total, months=(month,), undated=(), index=None,
+             prev_month=newer, next_month=older)
     if line.undated:
-        page(places.month_page["undated"], "timeline.html", title="Timeline: undated stories", timeline=line, months=(),
-             undated=line.undated, index=None, prev_month=months[-1] if months else None,
-             next_month=None)
+        page(places.month_page["undated"], "timeline.html", title="Timeline: undated stories",
+             timeline=Timeline((), line.undated), story_count=total, months=(), undated=line.undated, index=None,
+             prev_month=months[-1] if months else None, next_month=None)
 
 
 __all__ = ["OutputFile", "Site", "Topic", "render"]

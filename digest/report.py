@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 
@@ -122,9 +122,12 @@ def report_data(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[M
     )
 
 
+def report_context(data: ReportData, config: SiteConfig, today: dt.date) -> dict[str, Any]:
+    """What `templates/report.html` is given."""
+    return dict(root="", path=REPORT_PATH, config=config, today=today, title="Build report", report=data)
+
+
 def report_page(env: jinja2.Environment, data: ReportData, config: SiteConfig, today: dt.date) -> OutputFile:
     """`report.html` at the site's root, in the site's layout."""
-    html = env.get_template("report.html").render(
-        root="", path=REPORT_PATH, config=config, today=today, title="Build report", report=data,
-    )
+    html = env.get_template("report.html").render(**report_context(data, config, today))
     return OutputFile(REPORT_PATH, xml_safe(html).encode("utf-8"))

@@ -200,19 +200,24 @@ def load_paths(
     workers: int | None = None,
     cache: ParseCache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    discovered: dict[Path, tuple[list[Path], list[FileReport]]] | None = None,
 ) -> LoadResult:
     """Load folders and single files; a folder's files are named relative to it.
 
     Files are parsed in parallel when there are many (`workers` processes, default one per CPU);
     the result is the same, in the same order, as a serial run. With a `cache`, a file whose path
     and content hash are in it is not parsed again. `progress(done, total)` is called as files are done.
+    `discovered` holds `discover(folder)` for folders the caller has walked already.
     """
     problems_before: list[list[Problem]] = []  # for each job: the problems reported before it
     reports: list[FileReport] = []
     jobs: list[tuple[Path, Path, dt.date]] = []
     pending: list[Problem] = []
     for path in paths:
-        if path.is_dir():
+        if discovered is not None and path in discovered:
+            files, skipped = discovered[path]
+            root = path
+        elif path.is_dir():
             files, skipped = discover(path)
             root = path
         elif path.exists():
