@@ -53,30 +53,37 @@ def similar_pairs(sh: Shingles, c: float) -> Pairs:
     unit[order] = unit_of_sorted
     u_a, u_b, u_j, u_c = _unit_pairs(sh, reps, c)
     # Expand unit pairs to story pairs, then add the pairs inside each unit (exact copies).
-    unit_members = np.split(order, np.flatnonzero(first_of_unit)[1:]) if len(order) else []
+    # Only units with more than one member need their member lists; the rest are their representative.
+    starts = np.flatnonzero(first_of_unit)
+    unit_size = np.diff(np.r_[starts, len(order)])
+    multi = np.flatnonzero(unit_size > 1)
+    unit_members: dict[int, list[int]] = {
+        u: sorted(order[s : s + k].tolist())
+        for u, s, k in zip(multi.tolist(), starts[multi].tolist(), unit_size[multi].tolist(), strict=True)
+    }
     out_a: list[int] = []
     out_b: list[int] = []
     out_j: list[float] = []
     out_c: list[float] = []
     out_same: list[bool] = []
-    for ua, ub, j, cc in zip(unit[u_a].tolist(), unit[u_b].tolist(), u_j.tolist(), u_c.tolist(), strict=True):
-        for x in unit_members[ua].tolist():
-            for y in unit_members[ub].tolist():
+    for x0, y0, ua, ub, j, cc in zip(
+        u_a.tolist(), u_b.tolist(), unit[u_a].tolist(), unit[u_b].tolist(), u_j.tolist(), u_c.tolist(), strict=True
+    ):
+        for x in unit_members.get(ua, [x0]):
+            for y in unit_members.get(ub, [y0]):
                 out_a.append(min(x, y))
                 out_b.append(max(x, y))
                 out_j.append(j)
                 out_c.append(cc)
                 out_same.append(False)
-    for members in unit_members:
-        if len(members) > 1:
-            ms = sorted(members.tolist())
-            for i, x in enumerate(ms):
-                for y in ms[i + 1 :]:
-                    out_a.append(x)
-                    out_b.append(y)
-                    out_j.append(1.0)
-                    out_c.append(1.0)
-                    out_same.append(True)
+    for ms in unit_members.values():
+        for i, x in enumerate(ms):
+            for y in ms[i + 1 :]:
+                out_a.append(x)
+                out_b.append(y)
+                out_j.append(1.0)
+                out_c.append(1.0)
+                out_same.append(True)
     return Pairs(
         np.array(out_a, dtype=np.int64),
         np.array(out_b, dtype=np.int64),
@@ -128,7 +135,8 @@ def _unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
     xs, ys = xs[smaller], ys[smaller]
     if len(xs) == 0:
         return empty_i, empty_i, empty_f, empty_f
-    pair_key = np.unique(xs * n + ys)
+    pair_key = np.sort(xs * n + ys)
+    pair_key = pair_key[np.r_[True, pair_key[1:] != pair_key[:-1]]]
     xs, ys = pair_key // n, pair_key % n
     # Exact overlap: look every shared shingle of the smaller set up in the other set.
     member = _expand(doc_first[xs], per_doc[xs])

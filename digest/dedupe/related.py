@@ -28,10 +28,7 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     group holding it; days is each group's date ordinal or NaN."""
     if n_groups < 2 or len(terms) == 0:
         return []
-    order = np.lexsort((groups, terms))
-    terms, groups = terms[order], groups[order]
-    distinct = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])] if len(terms) else np.zeros(0, bool)
-    terms, groups = terms[distinct], groups[distinct]
+    terms, groups = _distinct_sorted(terms, groups, n_groups)
     if len(terms) == 0:
         return []
     new_term = np.r_[True, terms[1:] != terms[:-1]]
@@ -52,7 +49,7 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     pair_a: list[I64] = []
     pair_b: list[I64] = []
     pair_w: list[NDArray[np.float64]] = []
-    for k in np.unique(sizes).tolist():
+    for k in sorted(set(sizes.tolist())):
         at = starts[sizes == k]
         block = g_sh[at[:, None] + np.arange(k)]  # (names, k) groups, ascending
         w = idf[t_sh[at]]
@@ -64,7 +61,12 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     b = np.concatenate(pair_b)
     w_all = np.concatenate(pair_w)
     key = a * n_groups + b
-    order = np.argsort(key, kind="stable")
+    # A stable argsort of the keys, as one sort of (key, position) packed in 64 bits when they fit.
+    if len(key) and (int(key.max()) + 1) * len(key) < 2**63:
+        packed = np.sort(key * len(key) + np.arange(len(key)))
+        order = packed % len(key)
+    else:
+        order = np.argsort(key, kind="stable")
     key, w_all = key[order], w_all[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     count = np.diff(np.r_[first, len(key)])
@@ -76,3 +78,24 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     close = np.isnan(gap) | (gap <= MAX_DAYS_APART)
     ok = (count >= MIN_SHARED) & (share >= MIN_SHARE) & close
     return list(zip(ga[ok].tolist(), gb[ok].tolist(), strict=True))
+
+
+def _distinct_sorted(terms: U64, groups: I64, n_groups: int) -> tuple[U64, I64]:
+    """The distinct (term, group) pairs sorted by term, then group.
+
+    One sort of 64-bit keys (the group in the low bits of the term) instead of a two-key sort; when two
+    different terms share their high bits, which the keys cannot tell apart, the two-key sort is used."""
+    bits = max(1, int(n_groups - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    key = np.sort((terms & ~low) | groups.astype(np.uint64))
+    high = key & ~low
+    sorted_terms = np.sort(terms)
+    sorted_terms = sorted_terms[np.r_[True, sorted_terms[1:] != sorted_terms[:-1]]]
+    if len(sorted_terms) != int(np.count_nonzero(np.r_[True, high[1:] != high[:-1]])):
+        order = np.lexsort((groups, terms))
+        terms, groups = terms[order], groups[order]
+        distinct = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])]
+        return terms[distinct], groups[distinct]
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    # Each masked term stands for one term only: take its full value from the term list.
+    return sorted_terms[np.searchsorted(sorted_terms & ~low, key & ~low)], (key & low).astype(np.int64)
