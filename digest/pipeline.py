@@ -18,11 +18,13 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
+from digest.forkmap import fork_map
 from digest.load import MAX_FILE_BYTES, discover, load_paths
 from digest.model import FileReport
 from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
@@ -135,7 +137,7 @@ def _full(
     code: str, inputs: str, live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int,
     found: tuple[list[Path], list[FileReport]],
 ) -> BuildResult:
-    from digest.classify import Matcher, classify, matched_topics
+    from digest.classify import Matcher, classify, matched_topics, matchers
     from digest.dedupe import dedupe
     from digest.model import Story
     from digest.render import render
@@ -160,9 +162,16 @@ def _full(
     topics_memo = c.read_pickle(folder / "topics.pickle", (None, {}))
     memo: dict[str, tuple[str, ...]] = topics_memo[1] if topics_memo[0] == rules_key else {}
     used: dict[str, tuple[str, ...]] = {}
+    text_keys = {s.id: c.digest_of(s.headline or s.title, *s.summary, "\0", *s.body) for s in deduped.stories}
+    new = [s for s in deduped.stories if text_keys[s.id] not in memo]
+    if new:  # matched on every CPU
+        rules = matchers(config.topics)
+        memo = {**memo, **dict(zip([text_keys[s.id] for s in new], fork_map(partial(matched_topics, rules=rules), new),
+                                   strict=True))}
 
     def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
-        key = c.digest_of(story.headline or story.title, *story.summary, "\0", *story.body)
+        key = text_keys[story.id] if story.id in text_keys else c.digest_of(story.headline or story.title,
+                                                                             *story.summary, "\0", *story.body)
         found = memo.get(key)
         if found is None:
             found = matched_topics(story, rules)

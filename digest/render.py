@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
 from digest.fingerprint import Fingerprints
+from digest.forkmap import fork_map
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
 from digest.report import REPORT_PATH, report_context, report_data, report_page
 
@@ -182,6 +184,7 @@ def render(
     files: list[OutputFile] = []
     kept: list[str] = []
     keys: dict[str, str] = {}
+    jobs: list[Job] = []
 
     def unchanged(path: str, key: str | None) -> bool:
         if key is None:
@@ -199,9 +202,7 @@ def render(
         reads = {name: source for name, (_, source) in (derived or {}).items()}
         if unchanged(path, keyer.page(template, full, reads)):
             return
-        full.update({name: make() for name, (make, _) in (derived or {}).items()})
-        html = env.get_template(template).render(**full)
-        files.append(OutputFile(path, xml_safe(html).encode("utf-8")))
+        jobs.append((path, template, full, derived or {}))
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
@@ -225,6 +226,7 @@ def render(
         page(f"topics/{topic.slug}.html", "topic.html", title=topic.name, topic=topic, timeline=topic_lines[topic.slug])
 
     _timeline_pages(page, classified.timeline, places)
+    files += [OutputFile(job[0], data) for job, data in zip(jobs, render_pages(env, jobs), strict=True)]
 
     feed = env.get_template("feed.xml")
     feed_key = keyer.template("feed.xml")[0]
@@ -249,6 +251,20 @@ def render(
         files.append(report_page(env, account, config, today))  # not in the sitemap
     files.extend(static_files(config))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
+
+
+Job = tuple[str, str, dict[str, Any], Mapping[str, tuple[Callable[[], Any], Any]]]  # path, template, context, derived
+
+
+def _render_job(env: jinja2.Environment, job: Job) -> bytes:
+    _, template, context, derived = job
+    context = {**context, **{name: make() for name, (make, _) in derived.items()}}
+    return xml_safe(env.get_template(template).render(**context)).encode("utf-8")
+
+
+def render_pages(env: jinja2.Environment, jobs: Sequence[Job]) -> list[bytes]:
+    """Each page's bytes, in the jobs' order, rendered on every CPU when there are many."""
+    return fork_map(partial(_render_job, env), jobs)
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:

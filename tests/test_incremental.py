@@ -200,3 +200,16 @@ def test_read_only_output_folder(tmp_path: Path):
         os.chmod(p.out.parent, 0o755)
     assert result.code == 1 and result.error
     assert tree(p.out) == before
+
+
+def test_pages_and_topics_made_across_processes_equal_those_made_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import digest.forkmap
+
+    articles = tmp_path / "articles"
+    synthetic(60, articles)
+    monkeypatch.setattr(digest.forkmap, "cpus", lambda: 1)
+    assert build(articles, tmp_path / "one" / "public", CONFIG, SEED_BUILD_DATE).code == 0
+    monkeypatch.setattr(digest.forkmap, "cpus", lambda: 2)
+    monkeypatch.setattr(digest.forkmap, "MIN_ITEMS", 1)
+    assert build(articles, tmp_path / "two" / "public", CONFIG, SEED_BUILD_DATE).code == 0
+    assert tree(tmp_path / "two" / "public") == tree(tmp_path / "one" / "public")
