@@ -1,7 +1,10 @@
 """The build cache: the only state a build keeps, in `.digest-cache/` beside the output folder.
 
 Deleting the folder is always safe: the next build is a clean one. It holds
-  parse.pickle         each article file's parse result, keyed by (path, content hash, build date, loader code)
+  files.pickle         each article file's stat signature and content hash
+  parse-NN.pickle      each article file's parse result, keyed by (path, content hash, build date, loader code),
+                       in 16 shards by file name (one changed article rewrites one shard)
+  dedupe-memo.pickle   dedupe's per-story features, keyed by story content (and the dedupe code)
   topics.pickle        each story's matched topics, keyed by (story text hash, topic rules)
   state-<out>.pickle   for one output folder: the input key of every page it holds, a manifest of its files
                        (hash and stat), the same for the spare folder, and the last build's summary
@@ -18,6 +21,7 @@ import fcntl
 import hashlib
 import os
 import pickle
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -135,12 +139,19 @@ def tree_files(root: Path) -> Iterable[tuple[str, Path]]:
 
 # --- the parse cache ----------------------------------------------------------------------------
 
+SHARDS = 16  # parse results are kept in this many files, so that one changed article rewrites one
+
+
+def _shard(rel: str) -> int:
+    return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
+
+
 
 class ParseCache:
     """Parse results by (path, content hash), valid for one build date and one version of the loader code.
 
     `files.pickle` maps each article file to its last stat signature and content hash (small, read on
-    every build); `parse.pickle` holds the results (read only when some are needed).
+    every build); `parse-NN.pickle` hold the results, sharded by file name (read only when some are needed).
     """
 
     def __init__(self, folder: Path, today: str, max_bytes: int) -> None:
@@ -153,8 +164,8 @@ class ParseCache:
         self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
         self.seen: dict[str, tuple[Stat, str]] = {}
         self._results: dict[tuple[str, str], Any] | None = None
+        self._dirty_shards: set[int] = set()  # shards of the results that need writing
         self.dirty = not valid  # the index needs writing
-        self.results_dirty = False  # the results need writing
 
     def content_hash(self, file: Path) -> str | None:
         """The file's content hash: from its stat signature when that is trusted, else by reading it."""
@@ -180,9 +191,13 @@ class ParseCache:
 
     def _load_results(self) -> dict[tuple[str, str], Any]:
         if self._results is None:
-            stored = read_pickle(self.folder / "parse.pickle", None)
-            ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key
-            self._results = stored[1] if ok else {}
+            self._results = {}
+            for shard in range(SHARDS):
+                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None)
+                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key:
+                    self._results.update(stored[1])
+                else:
+                    self._dirty_shards.add(shard)
         return self._results
 
     def get(self, rel: str, h: str) -> Any:
@@ -190,13 +205,21 @@ class ParseCache:
 
     def put(self, rel: str, h: str, result: Any) -> None:
         self._load_results()[(rel, h)] = result
-        self.results_dirty = True
+        self._dirty_shards.add(_shard(rel))
 
     def save(self, recorded_ns: int) -> None:
-        """Write back what changed, keeping only the files seen in this build."""
-        if self.results_dirty:
+        """Write back what changed (only the shards holding a new or a dropped result), keeping only the files
+        seen in this build."""
+        if self._results is not None:
             wanted = {sig_h[1] for sig_h in self.seen.values()}
-            results = {k: v for k, v in self._load_results().items() if k[1] in wanted}
-            write_pickle(self.folder / "parse.pickle", (self.key, results))
-        if self.dirty or self.results_dirty or self.seen.keys() != self.index.keys():
+            shards: list[dict[tuple[str, str], Any]] = [{} for _ in range(SHARDS)]
+            for k, v in self._results.items():
+                if k[1] in wanted:
+                    shards[_shard(k[0])][k] = v
+                else:
+                    self._dirty_shards.add(_shard(k[0]))
+            for shard in sorted(self._dirty_shards):
+                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, shards[shard]))
+        if self.dirty or self._dirty_shards or self.seen.keys() != self.index.keys():
             write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, self.seen))
+        self._dirty_shards = set()

@@ -1,11 +1,12 @@
 """The build, stage by stage: load -> dedupe -> classify -> render -> publish, incrementally.
 
 Every stage is a pure function; the cache beside the output (`digest.cache`) lets a rebuild skip work
-whose inputs did not change: a file whose content hash is known is not parsed again, dedupe is reused
-when no story changed, topics are matched only for stories whose text changed, a page whose input key
-(`digest.fingerprint`) is unchanged is not rendered, and publishing writes only files whose bytes
-differ (`digest.publish`). With nothing changed at all (same files, config, templates, static files,
-build date and code) the build stops after hashing its inputs. The output equals a clean build's.
+whose inputs did not change: a file whose content hash is known is not parsed again, dedupe reads only
+new or changed stories (their features are memoized by content), topics are matched only for stories
+whose text changed, a page whose input key (`digest.fingerprint`) is unchanged is not rendered, and
+publishing writes only files whose bytes differ (`digest.publish`). With nothing changed at all (same
+files, config, templates, static files, build date and code) the build stops after hashing its inputs.
+The output equals a clean build's.
 
 `build` returns a frozen `BuildResult` and reports progress through an optional callback
 `progress(stage, done, total)`; it prints nothing itself (the command line does).
@@ -20,14 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
 from digest.forkmap import fork_map
 from digest.load import MAX_FILE_BYTES, discover, load_paths
-from digest.model import FileReport
+from digest.model import FileReport, Story
 from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
+
+if TYPE_CHECKING:
+    from digest.classify import Classified
+    from digest.dedupe import DedupeResult
 
 Progress = Callable[[str, int, int], None]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
@@ -137,9 +142,6 @@ def _full(
     code: str, inputs: str, live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int,
     found: tuple[list[Path], list[FileReport]],
 ) -> BuildResult:
-    from digest.classify import Matcher, classify, matched_topics, matchers
-    from digest.dedupe import dedupe
-    from digest.model import Story
     from digest.render import render
 
     loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
@@ -147,40 +149,11 @@ def _full(
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)
-    dedupe_key = c.digest_of(c.code_version("dedupe"), c.code_version("load"), today.isoformat(),
-                             repr([(r.path, r.status, r.content_hash) for r in loaded.files]))
-    stored = c.read_pickle(folder / "dedupe.pickle", None)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == dedupe_key:
-        deduped = stored[1]
-    else:
-        deduped = dedupe(loaded.stories)
-        c.write_pickle(folder / "dedupe.pickle", (dedupe_key, deduped))
+    deduped = _dedupe(loaded.stories, folder)
     report("dedupe", 1, 1)
 
     report("classify", 0, 1)
-    rules_key = c.digest_of(code, repr(config.topics))
-    topics_memo = c.read_pickle(folder / "topics.pickle", (None, {}))
-    memo: dict[str, tuple[str, ...]] = topics_memo[1] if topics_memo[0] == rules_key else {}
-    used: dict[str, tuple[str, ...]] = {}
-    text_keys = {s.id: c.digest_of(s.headline or s.title, *s.summary, "\0", *s.body) for s in deduped.stories}
-    new = [s for s in deduped.stories if text_keys[s.id] not in memo]
-    if new:  # matched on every CPU
-        rules = matchers(config.topics)
-        memo = {**memo, **dict(zip([text_keys[s.id] for s in new], fork_map(partial(matched_topics, rules=rules), new),
-                                   strict=True))}
-
-    def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
-        key = text_keys[story.id] if story.id in text_keys else c.digest_of(story.headline or story.title,
-                                                                             *story.summary, "\0", *story.body)
-        found = memo.get(key)
-        if found is None:
-            found = matched_topics(story, rules)
-        used[key] = found
-        return found
-
-    classified = classify(deduped.stories, config, match)
-    if used.keys() != memo.keys():
-        c.write_pickle(folder / "topics.pickle", (rules_key, used))
+    classified = _classify(deduped.stories, config, folder, code)
     report("classify", 1, 1)
 
     report("render", 0, 1)
@@ -219,3 +192,49 @@ def _full(
                    {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
                     "result": result})
     return result
+
+
+def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
+    """Dedupe with the per-story features of earlier builds (`dedupe-memo.pickle`), kept for the stories
+    still there; dedupe reads only the stories that are new or changed."""
+    from digest.dedupe import dedupe
+    from digest.dedupe.perstory import memo_key
+
+    key = c.code_version("dedupe")
+    stored = c.read_pickle(folder / "dedupe-memo.pickle", None)
+    memo = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key else {}
+    before = len(memo)
+    result = dedupe(stories, memo)
+    wanted = {memo_key(s) for s in stories}
+    if len(memo) != before or len(memo) != len(wanted):
+        c.write_pickle(folder / "dedupe-memo.pickle", (key, {k: v for k, v in memo.items() if k in wanted}))
+    return result
+
+
+def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, code: str) -> Classified:
+    """Classify, matching topic rules only against story texts not seen before (`topics.pickle`), on every CPU."""
+    from digest.classify import Matcher, classify, matched_topics, matchers
+
+    rules_key = c.digest_of(code, repr(config.topics))
+    stored = c.read_pickle(folder / "topics.pickle", (None, {}))
+    memo: dict[str, tuple[str, ...]] = stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else {}
+    known = memo.keys()
+    text_keys = {s.id: c.digest_of(s.headline or s.title, *s.summary, "\0", *s.body) for s in stories}
+    new = [s for s in stories if text_keys[s.id] not in memo]
+    if new:
+        found = fork_map(partial(matched_topics, rules=matchers(config.topics)), new)
+        memo = {**memo, **dict(zip([text_keys[s.id] for s in new], found, strict=True))}
+    used: dict[str, tuple[str, ...]] = {}
+
+    def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
+        key = text_keys.get(story.id) or c.digest_of(story.headline or story.title, *story.summary, "\0", *story.body)
+        topics = memo.get(key)
+        if topics is None:
+            topics = matched_topics(story, rules)
+        used[key] = topics
+        return topics
+
+    classified = classify(stories, config, match)
+    if used.keys() != known:
+        c.write_pickle(folder / "topics.pickle", (rules_key, used))
+    return classified
