@@ -10,9 +10,6 @@ import sys
 from pathlib import Path
 
 from digest import __version__
-from digest.dedupe import dedupe
-from digest.load import load_paths
-from digest.serialize import file_dict, problem_dict, story_dict
 
 
 def build_date(value: str | None = None) -> dt.date:
@@ -34,6 +31,10 @@ def _date_arg(value: str) -> str:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from digest.dedupe import dedupe
+    from digest.load import load_paths
+    from digest.serialize import file_dict, problem_dict, story_dict
+
     loaded = load_paths([Path(p) for p in args.paths], build_date(args.build_date))
     stories = loaded.stories if args.no_dedupe else dedupe(loaded.stories).stories
     if args.json:
@@ -56,7 +57,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from digest.config import ConfigError, load_config
+    from digest.dedupe import dedupe
     from digest.editor import check_problems
+    from digest.load import load_paths
 
     try:
         config = load_config(Path(args.config))

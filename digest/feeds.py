@@ -12,15 +12,17 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from markupsafe import Markup
-
-from digest.config import SiteConfig, Topic
-from digest.dedupe import MergeRecord
-from digest.model import LoadResult, Story
 from digest.serialize import problem_dict
+
+if TYPE_CHECKING:  # only for annotations: importing this module (publish does) stays cheap
+    import jinja2
+    from markupsafe import Markup
+
+    from digest.config import SiteConfig, Topic
+    from digest.dedupe import MergeRecord
+    from digest.model import LoadResult, Story
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 SEARCH_TEXT_LIMIT = 3000  # characters of body text per story in the search index

@@ -10,8 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,6 +38,9 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     if workers > 1 and len(items) >= MIN_ITEMS and "fork" in multiprocessing.get_all_start_methods():
         step = max(1, len(items) // (workers * 8))
         bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         _WORK = (fn, items)
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -90,9 +90,8 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress
 
 def _site_sources(config: SiteConfig) -> str:
     """A key for the templates and static files a build may read (every file in their folders)."""
-    from digest.render import BUILTIN_STATIC, BUILTIN_TEMPLATES
-
-    folders = [BUILTIN_TEMPLATES, BUILTIN_STATIC, config.root / "templates", config.root / "static"]
+    builtin = c.PACKAGE.parent  # render.BUILTIN_TEMPLATES and BUILTIN_STATIC (not imported: a no-change build skips it)
+    folders = [builtin / "templates", builtin / "static", config.root / "templates", config.root / "static"]
     if config.templates:
         folders.append(config.root / config.templates)
     parts: list[str | bytes] = []

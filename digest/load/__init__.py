@@ -11,13 +11,10 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from digest.cache import ParseCache
-from digest.load.decode import decode
-from digest.load.parse import parse_text
 from digest.model import FileReport, Level, LoadResult, Problem, Story
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -41,6 +38,9 @@ def _skip_reason(name: str) -> str | None:
 
 def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
     """One file's bytes to its stories: a pure function, safe on any input."""
+    from digest.load.decode import decode  # here, not at the top: a build with nothing to parse never imports them
+    from digest.load.parse import parse_text
+
     content_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     decoded = decode(data)
     if decoded.text is None:
@@ -109,33 +109,51 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
         rel = printable(where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix())
         skipped.append(FileReport(rel.rstrip("/") + "/", "rejected", 0, f"unreadable folder: {exc.strerror or exc}"))
 
-    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=False):
-        here = Path(folder)
-        for name in sorted(dirs):
-            sub = here / name
-            rel = _relative(root, sub)
-            if name.startswith(".") or name in ("__pycache__", "node_modules"):
-                dirs.remove(name)
+    def walk(folder: str) -> None:  # os.scandir: its entries know their type without a stat per file
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            unreadable(exc)
+            return
+        subfolders = []
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False) and not (entry.is_symlink() and _is_dir(entry.path)):
+                continue
+            rel = _relative(root, Path(entry.path))
+            if entry.name.startswith(".") or entry.name in ("__pycache__", "node_modules"):
                 skipped.append(FileReport(rel + "/", "skipped", 0, "hidden folder"))
-            elif sub.is_symlink():
-                dirs.remove(name)
+            elif entry.is_symlink():
                 skipped.append(FileReport(rel + "/", "skipped", 0, "symbolic link to a folder; not followed"))
-        dirs.sort()
-        for name in sorted(files):
-            file = here / name
-            rel = _relative(root, file)
-            reason = _skip_reason(name)
-            if reason is None and file.is_symlink():
+            else:
+                subfolders.append(entry.path)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and _is_dir(entry.path)):
+                continue
+            file = Path(entry.path)
+            reason = _skip_reason(entry.name)
+            if reason is None and entry.is_symlink():
                 target = Path(os.path.realpath(file))
                 if not target.is_relative_to(root_real):
                     reason = "symbolic link out of the articles folder; not followed"
                 elif not target.is_file():
                     reason = "broken symbolic link"
             if reason is not None:
-                skipped.append(FileReport(rel, "skipped", 0, reason))
+                skipped.append(FileReport(_relative(root, file), "skipped", 0, reason))
             else:
                 found.append(file)
+        for sub in subfolders:
+            walk(sub)
+
+    walk(str(root))
     return found, skipped
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except OSError:
+        return False
 
 
 def unique_ids(stories: Iterable[Story]) -> list[Story]:
@@ -184,6 +202,8 @@ def _run(
                 tick(len(out))
 
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 collect(pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))))
