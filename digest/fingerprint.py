@@ -2,7 +2,7 @@
 
 A page's key is a hash of everything its rendering reads: the code, the template and every template
 it extends, includes or imports (sources and which folder each came from), and the values of the
-context variables those templates name (found by parsing them, as Jinja's own `meta` module does).
+context variables those templates name (every name they load, found by parsing them).
 Values are hashed by content; stories and timelines are hashed once per build and memoized.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
 from markupsafe import Markup
 
 from digest.cache import digest_of
@@ -46,6 +47,7 @@ class Fingerprints:
         self.code = code
         self._memo: dict[int, tuple[object, str]] = {}
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
+        self._files: dict[str, tuple[str, str, frozenset[str], tuple[str | None, ...]]] = {}
         self._used: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def of(self, value: Any) -> str:
@@ -98,19 +100,28 @@ class Fingerprints:
                 if current in seen:
                     continue
                 seen.add(current)
-                assert self.env.loader is not None
-                source, filename, _ = self.env.loader.get_source(self.env, current)
-                parts += [current, filename or "", source]
-                ast = self.env.parse(source, current, filename)
+                filename, source, read, refs = self._file(current)
+                parts += [current, filename, source]
                 if names is not None:
-                    names |= jinja2.meta.find_undeclared_variables(ast)
-                for ref in jinja2.meta.find_referenced_templates(ast):
+                    names |= read
+                for ref in refs:
                     if ref is None:
                         names = None  # a template named at run time: depend on everything
                     else:
                         todo.append(ref)
             self._templates[name] = (digest_of(*sorted(parts)), None if names is None else frozenset(names))
         return self._templates[name]
+
+    def _file(self, name: str) -> tuple[str, str, frozenset[str], tuple[str | None, ...]]:
+        """One template file, parsed once: where it is, its source, every variable name it loads (a superset of
+        those it reads from the context: names it sets itself too, which is harmless) and the templates it names."""
+        if name not in self._files:
+            assert self.env.loader is not None
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            ast = self.env.parse(source, name, filename)
+            read = frozenset(node.name for node in ast.find_all(jinja2.nodes.Name) if node.ctx == "load")
+            self._files[name] = (filename or "", source, read, tuple(jinja2.meta.find_referenced_templates(ast)))
+        return self._files[name]
 
     def page(self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str | None:
         """The key of a page rendered from `template` with `context` (plus what derived values read), or None."""

@@ -147,12 +147,15 @@ def _publish(
     for path in kept:
         if path not in desired:
             desired[path] = live[path][0]
-    if spare is None or not staging.is_dir():
+    fresh = spare is None or not staging.is_dir()  # staging made empty here: files can be written in place
+    if fresh:
         if staging.exists():
             shutil.rmtree(staging)
         have: dict[str, tuple[str, Stat | None]] = {}
     else:
-        have = {p: e for p, e in spare.items() if e[1] is not None and file_sig(staging / p) == e[1]}
+        assert spare is not None
+        base = f"{staging}{os.sep}"
+        have = {p: e for p, e in spare.items() if e[1] is not None and file_sig(base + p) == e[1]}
         for path in set(spare) - set(have):
             (staging / path).unlink(missing_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +173,10 @@ def _publish(
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
+        if fresh and path in data:  # nothing reads a fresh staging folder before the swap: no temporary file
+            target.write_bytes(data[path])
+            now[path] = (h, file_sig(target))
+            continue
         tmp = target.with_name(f".{target.name}.tmp")
         if path in data:
             tmp.write_bytes(data[path])
