@@ -16,7 +16,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 400  # below this, starting processes costs more than it saves
-_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what forked workers read
+_WORK: dict[int, tuple[Callable[[Any], Any], Sequence[Any]]] = {}  # what forked workers read, by job number
 
 
 def cpus() -> int:
@@ -26,27 +26,41 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _slice(bounds: tuple[int, int]) -> list[Any]:
-    assert _WORK is not None
-    fn, items = _WORK
-    return [fn(item) for item in items[bounds[0] : bounds[1]]]
+def _slice(job: int, start: int, stop: int) -> list[Any]:
+    fn, items = _WORK[job]
+    return [fn(item) for item in items[start:stop]]
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    global _WORK
-    workers = cpus()
-    if workers > 1 and len(items) >= MIN_ITEMS and "fork" in multiprocessing.get_all_start_methods():
-        step = max(1, len(items) // (workers * 8))
-        bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
+    return fork_map_start(fn, items)()
 
-        _WORK = (fn, items)
+
+def fork_map_start(fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+    """Start mapping `fn` over `items` in the background (when it pays); the returned function waits for the
+    results. This process is free meanwhile: a build dedupes while its topics are matched."""
+    workers = cpus()
+    if workers < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: [fn(item) for item in items]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    step = max(1, len(items) // (workers * 8))
+    job = max(_WORK, default=0) + 1
+    _WORK[job] = (fn, items)
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(_slice, job, i, min(i + step, len(items))) for i in range(0, len(items), step)]
+    except (OSError, BrokenProcessPool):  # no processes here: map in this one
+        del _WORK[job]
+        return lambda: [fn(item) for item in items]
+
+    def collect() -> list[R]:
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [result for part in pool.map(_slice, bounds) for result in part]
+            return [result for future in futures for result in future.result()]
         except (OSError, BrokenProcessPool):
-            pass  # no processes here: map in this one
+            return [fn(item) for item in items]
         finally:
-            _WORK = None
-    return [fn(item) for item in items]
+            pool.shutdown()
+            _WORK.pop(job, None)
+
+    return collect

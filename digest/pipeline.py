@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
-from digest.forkmap import fork_map
+from digest.forkmap import fork_map_start
 from digest.load import MAX_FILE_BYTES, discover, load_paths
 from digest.model import FileReport, Story
 from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from digest.dedupe import DedupeResult
 
 Progress = Callable[[str, int, int], None]
+TopicsStarted = Callable[[], tuple[str, dict[str, tuple[str, ...]], KeysView[str]]]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
 
 
@@ -148,11 +149,12 @@ def _full(
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)
+    topics = _start_topics(loaded.stories, config, folder, code)
     deduped = _dedupe(loaded.stories, folder)
     report("dedupe", 1, 1)
 
     report("classify", 0, 1)
-    classified = _classify(deduped.stories, config, folder, code)
+    classified = _classify(deduped.stories, config, folder, topics)
     report("classify", 1, 1)
 
     report("render", 0, 1)
@@ -210,23 +212,32 @@ def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
     return result
 
 
-def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, code: str) -> Classified:
-    """Classify, matching topic rules only against story texts not seen before (`topics.pickle`), on every CPU."""
-    from digest.classify import Matcher, classify, matched_topics, matchers
+def _start_topics(stories: Sequence[Story], config: SiteConfig, folder: Path, code: str) -> TopicsStarted:
+    """Start matching topic rules against the story texts not seen before (`topics.pickle`), on every CPU in the
+    background (the build dedupes meanwhile); the returned function gives (rules key, memo, keys stored before)."""
+    from digest.classify import matched_topics, matchers
 
     rules_key = c.digest_of(code, repr(config.topics))
     stored = c.read_pickle(folder / "topics.pickle", (None, {}))
     memo: dict[str, tuple[str, ...]] = stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else {}
-    known = memo.keys()
-    text_keys = {s.id: c.digest_of(s.headline or s.title, *s.summary, "\0", *s.body) for s in stories}
-    new = [s for s in stories if text_keys[s.id] not in memo]
-    if new:
-        found = fork_map(partial(matched_topics, rules=matchers(config.topics)), new)
-        memo = {**memo, **dict(zip([text_keys[s.id] for s in new], found, strict=True))}
+    new: dict[str, Story] = {}
+    for story in stories:
+        key = _text_key(story)
+        if key not in memo:
+            new.setdefault(key, story)
+    collect = fork_map_start(partial(matched_topics, rules=matchers(config.topics)), list(new.values()))
+    return lambda: (rules_key, {**memo, **dict(zip(new, collect(), strict=True))}, memo.keys())
+
+
+def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, started: TopicsStarted) -> Classified:
+    """Classify with the topics matched so far (texts made by merging copies are matched here)."""
+    from digest.classify import Matcher, classify, matched_topics
+
+    rules_key, memo, known = started()
     used: dict[str, tuple[str, ...]] = {}
 
     def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
-        key = text_keys.get(story.id) or c.digest_of(story.headline or story.title, *story.summary, "\0", *story.body)
+        key = _text_key(story)
         topics = memo.get(key)
         if topics is None:
             topics = matched_topics(story, rules)
@@ -237,3 +248,8 @@ def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, code
     if used.keys() != known:
         c.write_pickle(folder / "topics.pickle", (rules_key, used))
     return classified
+
+
+def _text_key(story: Story) -> str:
+    """A key for the text topic rules read (see `classify.story_text`)."""
+    return c.digest_of(repr((story.headline or story.title, story.summary, story.body)))

@@ -57,6 +57,8 @@ def content_hash(data: bytes) -> str:
 
 
 def _safe_relative(path: str) -> str:
+    if not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/")):
+        return path  # the common case, without building a path object
     rel = PurePosixPath(path)
     if rel.is_absolute() or not rel.parts or ".." in rel.parts or "." in path.split("/"):
         raise PublishError(f"refusing to write outside the output folder: {path!r}")

@@ -30,7 +30,8 @@ def _skip_reason(name: str) -> str | None:
         return "editor swap or backup file"
     if name.startswith("."):
         return "hidden file"
-    suffix = Path(name).suffix.lower()
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # Path(name).suffix, without a Path
     if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
         return f"not an article file (only {', '.join(sorted(TEXT_SUFFIXES | MARKDOWN_SUFFIXES))} are read)"
     return None
