@@ -4,7 +4,7 @@ Deleting the folder is always safe: the next build is a clean one. It holds
   files.pickle         each article file's stat signature and content hash
   parse-NN.pickle      each article file's parse result, keyed by (path, content hash, build date, loader code),
                        in 16 shards by file name (one changed article rewrites one shard)
-  dedupe-memo.pickle   dedupe's per-story features, keyed by story content (and the dedupe code)
+  dedupe-NN.pickle     dedupe's per-story features, keyed by story content (and the dedupe code), in 16 shards
   topics.pickle        each story's matched topics, keyed by (story text hash, topic rules)
   state-<out>.pickle   for one output folder: the input key of every page it holds, a manifest of its files
                        (hash and stat), the same for the spare folder, and the last build's summary
@@ -144,6 +144,36 @@ SHARDS = 16  # parse results are kept in this many files, so that one changed ar
 
 def _shard(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+class ShardedMemo:
+    """A mapping kept in `SHARDS` files `<stem>-NN.pickle`, valid for one key: `save` rewrites only the shards
+    whose entries changed, so a build that changed one story writes a sixteenth of it."""
+
+    def __init__(self, folder: Path, stem: str, key: str) -> None:
+        self.paths = [folder / f"{stem}-{shard:02d}.pickle" for shard in range(SHARDS)]
+        self.key = key
+        self.data: dict[str, Any] = {}
+        self.dirty: set[int] = set()
+        for shard, path in enumerate(self.paths):
+            stored = read_pickle(path, None)
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict):
+                self.data.update(stored[1])
+            else:
+                self.dirty.add(shard)
+        self.before = dict(self.data)  # what was read, to find entries added, replaced or dropped
+
+    def save(self, wanted: set[str]) -> None:
+        """Keep the entries in `wanted`; write the shards that gained or lost one (or were unreadable)."""
+        now = {k: v for k, v in self.data.items() if k in wanted}
+        self.dirty.update(_shard(k) for k, v in now.items() if self.before.get(k) is not v)
+        self.dirty.update(_shard(k) for k in self.before.keys() - now.keys())
+        shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        for k, v in now.items():
+            shards[_shard(k)][k] = v
+        for shard in sorted(self.dirty):
+            write_pickle(self.paths[shard], (self.key, shards[shard]))
+        self.dirty = set()
 
 
 

@@ -196,19 +196,14 @@ def _full(
 
 
 def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
-    """Dedupe with the per-story features of earlier builds (`dedupe-memo.pickle`), kept for the stories
+    """Dedupe with the per-story features of earlier builds (`dedupe-NN.pickle`), kept for the stories
     still there; dedupe reads only the stories that are new or changed."""
     from digest.dedupe import dedupe
     from digest.dedupe.perstory import memo_key
 
-    key = c.code_version("dedupe")
-    stored = c.read_pickle(folder / "dedupe-memo.pickle", None)
-    memo = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key else {}
-    before = len(memo)
-    result = dedupe(stories, memo)
-    wanted = {memo_key(s) for s in stories}
-    if len(memo) != before or len(memo) != len(wanted):
-        c.write_pickle(folder / "dedupe-memo.pickle", (key, {k: v for k, v in memo.items() if k in wanted}))
+    memo = c.ShardedMemo(folder, "dedupe", c.code_version("dedupe"))
+    result = dedupe(stories, memo.data)
+    memo.save({memo_key(s) for s in stories})
     return result
 
 
