@@ -1,26 +1,16 @@
 """`digest build` (and `python build.py`) as a user runs them: the summary, plain progress lines, --strict."""
 
-import contextlib
-import io
 import re
 import shutil
 import subprocess
 import sys
-from types import SimpleNamespace
 
-from conftest import ARTICLES, ROOT
-
-from digest.cli import main
+from conftest import ARTICLES, ROOT, run_cli
 
 SEED = ("--config", str(ROOT / "digest.yaml"), "--build-date", "2026-11-22")
 
 
-def run(*args):
-    """The CLI in-process: exit code, stdout, stderr (a StringIO, so not a terminal)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+run = run_cli
 
 
 def test_summary_counts_and_links_the_report(tmp_path):

@@ -1,22 +1,11 @@
 """`digest check` and `digest new`, run as a user runs them."""
 
-import contextlib
-import io
 import json
 import shutil
-from types import SimpleNamespace
 
-from conftest import ARTICLES, ROOT
+from conftest import ARTICLES, ROOT, run_cli
 
-from digest.cli import main
-
-
-def run(*args):
-    """The CLI in-process, as a user calls it: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+run = run_cli
 
 
 def test_check_lists_problems_as_file_line_message_and_passes_on_warnings(tmp_path):
