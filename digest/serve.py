@@ -279,9 +279,12 @@ class DevServer:
         if self._started:
             self._observer.stop()
             self._http.shutdown()
-            self._observer.join(timeout=5)
-            for thread in self._threads:
-                thread.join(timeout=5)
+            # Bounded: watchdog's inotify thread can sit in a blocking read until an event comes, and a
+            # rebuild may be mid-way. All are daemon threads and publishing is atomic, so leaving them
+            # to the process exit is safe; Ctrl-C must not wait on them for long.
+            deadline = time.monotonic() + 2
+            for thread in (self._observer, *self._threads):
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self._http.server_close()
 
     def __enter__(self) -> DevServer:

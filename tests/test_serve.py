@@ -149,7 +149,9 @@ def test_reload_tag_goes_before_the_last_body_end():
 
 
 def test_the_command_prints_its_port_serves_and_stops_on_ctrl_c(project: Path):
-    command = [sys.executable, "-m", "digest", "serve", "--port", "0", "--build-date", SEED_BUILD_DATE.isoformat()]
+    # -X faulthandler: if it ever hangs, SIGABRT below prints every thread's stack into the failure.
+    command = [sys.executable, "-X", "faulthandler", "-m", "digest", "serve", "--port", "0",
+               "--build-date", SEED_BUILD_DATE.isoformat()]
     proc = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         port = None
@@ -165,7 +167,13 @@ def test_the_command_prints_its_port_serves_and_stops_on_ctrl_c(project: Path):
         waiting, _ = poll_in_background(f"http://127.0.0.1:{port}/__livereload?since=1")  # an open long poll
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(5)
+            pytest.fail("serve did not stop within 10 s of Ctrl-C; its threads:\n" + proc.stderr.read()[-8000:])
+        assert proc.returncode == 0
         assert "Stopped." in proc.stderr.read()
         waiting.join(5)
     finally:
