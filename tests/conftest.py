@@ -25,3 +25,15 @@ def run_cli(*args: str) -> SimpleNamespace:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args))
     return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def make_unreadable(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Reading the file called `name` fails with EACCES (chmod cannot do it: the tests run as root)."""
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, make_unreadable
 
 from digest.load import MAX_FILE_BYTES, load_paths
 from digest.pipeline import build
@@ -301,14 +301,7 @@ def test_every_input_is_accounted_for_in_the_build_report(tmp_path: Path, monkey
         f.write(article(101).encode())
     expect["odd \\xe9 name.txt"] = "loaded"
 
-    real = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    make_unreadable(monkeypatch, "locked.txt")
     out = tmp_path / "site" / "out"
     report = run_build(a, out)
 

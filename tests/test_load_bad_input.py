@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_unreadable
 
 from digest.load import load_paths, parse_bytes
 from digest.model import LoadResult
@@ -77,14 +78,7 @@ def test_invalid_utf8_is_read_as_windows_1252_and_reported(tmp_path: Path) -> No
 def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
     (tmp_path / "locked.txt").write_text(GOOD, encoding="utf-8")
-    real = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    make_unreadable(monkeypatch, "locked.txt")
     result = load(tmp_path)
     status, reason = report(result, "locked.txt")
     assert status == "rejected" and "Permission denied" in (reason or "")
