@@ -217,26 +217,27 @@ def _assemble(
     held: tuple[HeldApart, ...],
 ) -> DedupeResult:
     n = len(stories)
-    root_of = [groups.find(i) for i in range(n)]
-    members_of: dict[int, list[int]] = {}
-    for i, root in enumerate(root_of):
-        members_of.setdefault(root, []).append(i)
-    roots = list(members_of)
+    # A group is led by its first member; groups come in the order of their leaders. Most stories are
+    # alone in theirs, so only the merged groups (groups.members) are looked at one by one.
+    merged = {min(ms): (root, sorted(ms, key=rank.__getitem__)) for root, ms in groups.members.items()}
+    leader = np.arange(n, dtype=np.int64)
+    for first, (_, members) in merged.items():
+        leader[members] = first
+    is_leader = leader == np.arange(n)
+    group_of = (np.cumsum(is_leader) - 1)[leader]
     built: list[Story] = []
-    records: list[tuple[int, list[int]]] = []
-    for root in roots:
-        members = members_of[root]
-        if len(members) == 1:
-            story = stories[members[0]]
+    records: list[tuple[int, int, list[int]]] = []  # (group, root in `groups`, members in content order)
+    for i in np.flatnonzero(is_leader).tolist():
+        group = merged.get(i)
+        if group is None:
+            story = stories[i]
             new_id = base_id(story.id)
             built.append(story if new_id == story.id else replace(story, id=new_id))
         else:
-            members.sort(key=lambda i: rank[i])
-            built.append(combine([stories[i] for i in members], [extras[i] for i in members]))
-            records.append((len(built) - 1, members))
+            root, members = group
+            records.append((len(built), root, members))
+            built.append(combine([stories[m] for m in members], [extras[m] for m in members]))
     final = unique_ids(built)
-    group_index = {root: k for k, root in enumerate(roots)}
-    group_of = np.array([group_index[r] for r in root_of], dtype=np.int64)
 
     # Related coverage between final stories.
     days = np.array([s.date.toordinal() if s.date else np.nan for s in final], dtype=np.float64)
@@ -246,21 +247,24 @@ def _assemble(
         ga, gb = int(group_of[a]), int(group_of[b])
         if ga != gb:
             links_found.add((min(ga, gb), max(ga, gb)))
-    old_to_new: dict[str, str] = {}
-    for i, story in enumerate(stories):
-        old_to_new.setdefault(story.id, final[int(group_of[i])].id)
-    related: list[set[str]] = [{old_to_new.get(r, r) for r in s.related} for s in final]
+    related: dict[int, set[str]] = {}
+    if any(s.related for s in stories):
+        old_to_new: dict[str, str] = {}
+        for i, story in enumerate(stories):
+            old_to_new.setdefault(story.id, final[int(group_of[i])].id)
+        related = {k: {old_to_new.get(r, r) for r in s.related} for k, s in enumerate(final) if s.related}
     for ga, gb in links_found:
-        related[ga].add(final[gb].id)
-        related[gb].add(final[ga].id)
-    for k, story in enumerate(final):
-        links_k = tuple(sorted(related[k] - {story.id}))
+        related.setdefault(ga, set()).add(final[gb].id)
+        related.setdefault(gb, set()).add(final[ga].id)
+    for k, ids in related.items():
+        story = final[k]
+        links_k = tuple(sorted(ids - {story.id}))
         if links_k != story.related:
             final[k] = replace(story, related=links_k)
 
     merges = []
-    for k, members in records:
-        judged = links.get(roots[k], [])
+    for k, root, members in records:
+        judged = links.get(root, [])
         weakest = max(judged, key=lambda j: RULE_ORDER[j.rule]).rule if judged else "exact"
         merges.append(
             MergeRecord(
@@ -272,6 +276,9 @@ def _assemble(
                 links=tuple(_link(stories, j) for j in judged),
             )
         )
-    order = sorted(range(len(final)), key=lambda k: (final[k].sources[0].path, final[k].sources[0].index))
-    merges.sort(key=lambda m: (m.sources[0].path, m.sources[0].index))
-    return DedupeResult(tuple(final[k] for k in order), tuple(merges), held)
+    merges.sort(key=lambda m: _first_source(m.sources))
+    return DedupeResult(tuple(sorted(final, key=lambda s: _first_source(s.sources))), tuple(merges), held)
+
+
+def _first_source(sources: tuple[SourceRef, ...]) -> tuple[str, int]:
+    return sources[0].path, sources[0].index

@@ -21,6 +21,7 @@ MAX_DAYS_APART = 3
 MAX_DF_SHARE = 0.01  # a name in more than 1% of the stories (and more than MIN_DF_CAP) is not rare
 MIN_DF_CAP = 3
 MAX_DF_CAP = 60
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: the top bits of key * _SPREAD hash the key
 
 
 def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
@@ -61,6 +62,14 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     b = np.concatenate(pair_b)
     w_all = np.concatenate(pair_w)
     key = a * n_groups + b
+    # A pair needs MIN_SHARED names, and most pairs share one. Counting the keys by a hash first (a
+    # bucket counts at least as many as any key in it) leaves only the few pairs that may have enough.
+    bits = max(8, len(key).bit_length() + 1)
+    bucket = ((key.astype(np.uint64) * _SPREAD) >> np.uint64(64 - bits)).astype(np.int64)
+    maybe = np.bincount(bucket, minlength=1 << bits)[bucket] >= MIN_SHARED
+    key, w_all = key[maybe], w_all[maybe]  # in their order: the weights below are summed as before
+    if len(key) == 0:
+        return []
     # A stable argsort of the keys, as one sort of (key, position) packed in 64 bits when they fit.
     if len(key) and (int(key.max()) + 1) * len(key) < 2**63:
         packed = np.sort(key * len(key) + np.arange(len(key)))
