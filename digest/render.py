@@ -161,6 +161,10 @@ def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
     return TimelinePages(split, month_page, story_page)
 
 
+Produced = tuple[str, "str | None", "bytes | None"]  # path, input key (None: none), bytes (None: unchanged)
+Job = Callable[[Mapping[str, str]], Produced]  # given the previous keys, one output file
+
+
 def render(
     classified: Classified,
     config: SiteConfig,
@@ -171,62 +175,55 @@ def render(
     code: str = "",
 ) -> Site:
     """The site's files. With `previous` (path -> input key of the files the live site holds intact), a file
-    whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself."""
+    whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself.
+
+    Every output is one job that computes its key and, when the key is new, its bytes; the jobs run on every
+    CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side."""
     env = environment(config)
     keyer = Fingerprints(env, code)
-    before = previous or {}
     stories = classified.stories
     by_id = {s.id: s for s in stories}
     topics = {t.slug: t for t in classified.topics}
     topic_lines = dict(classified.by_topic)
     counts = {slug: line.count for slug, line in classified.by_topic}
     places = timeline_pages(classified.timeline, config)
-    files: list[OutputFile] = []
-    kept: list[str] = []
-    keys: dict[str, str] = {}
     jobs: list[Job] = []
-
-    def unchanged(path: str, key: str | None) -> bool:
-        if key is None:
-            return False
-        keys[path] = key
-        if before.get(path) == key:
-            kept.append(path)
-            return True
-        return False
+    html_pages: list[str] = []
 
     def page(path: str, template: str, derived: Mapping[str, tuple[Callable[[], Any], Any]] | None = None,
              **context: Any) -> None:
-        full = dict(root="../" * path.count("/"), path=path, config=config, today=today, all_topics=classified.topics,
-                    topic_counts=counts, topics_by_slug=topics, month_pages=places.month_page, **context)
-        reads = {name: source for name, (_, source) in (derived or {}).items()}
-        if unchanged(path, keyer.page(template, full, reads)):
-            return
-        jobs.append((path, template, full, derived or {}))
+        html_pages.append(path)
+        jobs.append(partial(_page, env, keyer, path, template, derived or {}, context))
+
+    def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
+        jobs.append(partial(_output, path, key, make))
+
+    shared: dict[str, Any] = dict(config=config, today=today, all_topics=classified.topics, topic_counts=counts,
+                                  topics_by_slug=topics, month_pages=places.month_page)
+    for name in ("index.html", "story.html", "topic.html", "timeline.html", "report.html", "feed.xml", "sitemap.xml"):
+        keyer.template(name)  # parsed once here, before the workers fork
+        env.get_template(name)
+
+    # The costly single files first: the workers take them while the pages are shared out.
+    records = build_report_data(loaded, stories, merges, today)
+    output(MARKER, lambda: digest_of(code, repr(records)), lambda: build_report_file(records))
+    output("search-data.js", lambda: None, lambda: search_docs(stories, topics))  # keying costs as much as making
+    account = report_data(loaded, stories, merges, today)
+    output(REPORT_PATH, lambda: keyer.page("report.html", report_context(account, config, today)),
+           lambda: report_page(env, account, config, today))  # not in the sitemap
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
     page("index.html", "index.html", title=config.title, latest=latest, timeline=classified.timeline,
-         story_count=len(stories))
+         story_count=len(stories), **shared)
 
     def body(story: Story) -> Markup | None:
         return markdown_html(story.body) if story.body_format == "markdown" else None
 
-    for i, story in enumerate(stories):
-        page(
-            story.url, "story.html", title=story.title, story=story,
-            derived={"body_html": (lambda story=story: body(story), story)},  # type: ignore[misc]
-            related=[by_id[r] for r in story.related if r in by_id and r != story.id],
-            story_topics=[topics[t] for t in story.topics if t in topics],
-            previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
-            timeline_link=places.story_page[story.id],
-        )
-
     for topic in classified.topics:
-        page(f"topics/{topic.slug}.html", "topic.html", title=topic.name, topic=topic, timeline=topic_lines[topic.slug])
-
-    _timeline_pages(page, classified.timeline, places)
-    files += [OutputFile(job[0], data) for job, data in zip(jobs, render_pages(env, jobs), strict=True)]
+        page(f"topics/{topic.slug}.html", "topic.html", title=topic.name, topic=topic, timeline=topic_lines[topic.slug],
+             **shared)
+    _timeline_pages(partial(page, **shared), classified.timeline, places)
 
     feed = env.get_template("feed.xml")
     feed_key = keyer.template("feed.xml")[0]
@@ -235,36 +232,62 @@ def render(
         feeds.append((f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description,
                       topic_lines[topic.slug].stories()))
     for path, title, subtitle, members in feeds:
-        if not unchanged(path, keyer.data(feed_key, path, title, subtitle, members[: config.feed_entries], config, today)):
-            files.append(atom_feed(feed, path, title, subtitle, members, config, today, body))
-    html_pages = sorted([*(f.path for f in files if f.path.endswith(".html")), *(p for p in kept if p.endswith(".html"))])
+        output(path, partial(keyer.data, feed_key, path, title, subtitle, members[: config.feed_entries], config, today),
+               partial(atom_feed, feed, path, title, subtitle, members, config, today, body))
+
+    for i, story in enumerate(stories):
+        page(
+            story.url, "story.html", title=story.title, story=story,
+            derived={"body_html": (lambda story=story: body(story), story)},  # type: ignore[misc]
+            related=[by_id[r] for r in story.related if r in by_id and r != story.id],
+            story_topics=[topics[t] for t in story.topics if t in topics],
+            previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
+            timeline_link=places.story_page[story.id], **shared,
+        )
+
+    html_pages.sort()
     lastmod = [by_id[p[8:-5]].date if p.startswith("stories/") and p[8:-5] in by_id else None for p in html_pages]
-    if not unchanged("sitemap.xml", keyer.data(keyer.template("sitemap.xml")[0], html_pages, lastmod, config.base_url)):
-        files.append(sitemap(env.get_template("sitemap.xml"), html_pages, by_id, config))
-    if not unchanged("search-data.js", keyer.data("search", stories, topics)):
-        files.append(search_docs(stories, topics))
-    records = build_report_data(loaded, stories, merges, today)
-    if not unchanged(MARKER, digest_of(code, repr(records))):
-        files.append(build_report_file(records))
-    account = report_data(loaded, stories, merges, today)
-    if not unchanged(REPORT_PATH, keyer.page("report.html", report_context(account, config, today))):
-        files.append(report_page(env, account, config, today))  # not in the sitemap
-    files.extend(static_files(config))
+    output("sitemap.xml", partial(keyer.data, keyer.template("sitemap.xml")[0], html_pages, lastmod, config.base_url),
+           partial(sitemap, env.get_template("sitemap.xml"), html_pages, by_id, config))
+
+    before = previous or {}
+    files: list[OutputFile] = list(static_files(config))
+    kept: list[str] = []
+    keys: dict[str, str] = {}
+    for path, key, data in fork_map(partial(_run, before), jobs):
+        if key is not None:
+            keys[path] = key
+        if data is None:
+            kept.append(path)
+        else:
+            files.append(OutputFile(path, data))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
 
 
-Job = tuple[str, str, dict[str, Any], Mapping[str, tuple[Callable[[], Any], Any]]]  # path, template, context, derived
+def _run(before: Mapping[str, str], job: Job) -> Produced:
+    return job(before)
 
 
-def _render_job(env: jinja2.Environment, job: Job) -> bytes:
-    _, template, context, derived = job
-    context = {**context, **{name: make() for name, (make, _) in derived.items()}}
-    return xml_safe(env.get_template(template).render(**context)).encode("utf-8")
+def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile], before: Mapping[str, str]) -> Produced:
+    """A file other than a page: made unless its key is the one the live site was made with."""
+    k = key()
+    if k is not None and before.get(path) == k:
+        return path, k, None
+    return path, k, make().data
 
 
-def render_pages(env: jinja2.Environment, jobs: Sequence[Job]) -> list[bytes]:
-    """Each page's bytes, in the jobs' order, rendered on every CPU when there are many."""
-    return fork_map(partial(_render_job, env), jobs)
+def _page(
+    env: jinja2.Environment, keyer: Fingerprints, path: str, template: str,
+    derived: Mapping[str, tuple[Callable[[], Any], Any]], context: Mapping[str, Any], before: Mapping[str, str],
+) -> Produced:
+    """An HTML page: its key is that of its template and every context value it reads (`derived` values are
+    keyed by their sources and made only when the page is rendered)."""
+    full = dict(root="../" * path.count("/"), path=path, **context)
+    key = keyer.page(template, full, {name: source for name, (_, source) in derived.items()})
+    if key is not None and before.get(path) == key:
+        return path, key, None
+    full.update({name: make() for name, (make, _) in derived.items()})
+    return path, key, xml_safe(env.get_template(template).render(**full)).encode("utf-8")
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
