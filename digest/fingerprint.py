@@ -23,7 +23,7 @@ from markupsafe import Markup
 from digest.cache import digest_of
 from digest.classify import Day, Event, Month, Timeline
 from digest.config import SiteConfig
-from digest.model import Story
+from digest.model import SourceRef, Story
 
 
 class Unkeyable(Exception):
@@ -41,6 +41,17 @@ def _fields(value: Any) -> tuple[str, ...]:
     return names
 
 
+def _story_repr(story: Story) -> str:
+    """The repr of the story's fields, its sources as plain tuples (a dataclass repr is slow Python code)."""
+    values = [getattr(story, name) for name in _fields(story)]
+    values[_SOURCES] = tuple((ref.path, ref.index) for ref in story.sources)
+    return repr(tuple(values))
+
+
+_SOURCES = [f.name for f in dataclasses.fields(Story)].index("sources")
+assert [f.name for f in dataclasses.fields(SourceRef)] == ["path", "index"], "_story_repr must show every field"
+
+
 class Fingerprints:
     def __init__(self, env: jinja2.Environment, code: str) -> None:
         self.env = env
@@ -52,14 +63,16 @@ class Fingerprints:
 
     def of(self, value: Any) -> str:
         """A string that determines the value's content: its repr for scalars, a digest for the rest."""
-        if isinstance(value, _SCALARS):
-            return f"{type(value).__name__}:{value!r}"
+        if type(value) is str:  # the commonest value first
+            return f"str:{value!r}"
         memo = self._memo.get(id(value))
         if memo is not None and memo[0] is value:
             return memo[1]
+        if isinstance(value, _SCALARS):
+            return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            h = _digest("Story", repr(tuple(getattr(value, name) for name in _fields(value))))
+            h = _digest("Story", _story_repr(value))
         elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
             parts = [value.key, value.label]
             for day in value.days:

@@ -247,4 +247,4 @@ def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, star
 
 def _text_key(story: Story) -> str:
     """A key for the text topic rules read (see `classify.story_text`)."""
-    return c.digest_of(repr((story.headline or story.title, story.summary, story.body)))
+    return c.digest_of(story.headline or story.title, str(len(story.summary)), *story.summary, *story.body)
