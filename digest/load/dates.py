@@ -81,7 +81,19 @@ _YEARISH = re.compile(r"(?:19|20)\d\d")  # every full date has a year
 
 
 def _only_stamp_words(text: str) -> bool:
-    return all(token.lower() in _STAMP_WORDS for token in _STAMP_TOKEN.findall(text))
+    # finditer, not findall: a sentence usually fails on its first word
+    return all(token[0].lower() in _STAMP_WORDS for token in _STAMP_TOKEN.finditer(text))
+
+
+def _without(text: str, matches: list[re.Match[str]]) -> str:
+    """The text with each match replaced by a space (as `pattern.sub(" ", text)`, without matching again)."""
+    parts = []
+    end = 0
+    for match in matches:
+        parts.append(text[end : match.start()])
+        end = match.end()
+    parts.append(text[end:])
+    return " ".join(parts)
 
 
 # Labelled parts a stamp line may carry beside its date: "Source: Xinhua| 2025-03-26 21:05:30|Editor: huaxia".
@@ -124,7 +136,7 @@ def date_line(line: str) -> tuple[FoundDate, ...] | None:
     if not matches:
         # "Updated about 2 hours ago" is a stamp without a usable date.
         return () if _STAMP_START.match(line) and _only_stamp_words(line) else None
-    if not _only_stamp_words(_FULL_DATE.sub(" ", line)):
+    if not _only_stamp_words(_without(line, matches)):
         return None
     found = []
     for match in matches:

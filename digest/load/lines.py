@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from digest.load.dates import FoundDate, date_line
 
@@ -177,6 +176,7 @@ _DESK_NAMES = frozenset(
     ("our correspondent", "staff reporter", "news desk", "web desk", "monitoring desk", "agencies", "sports desk",
      "business desk", "the newspaper's staff reporter", "our staff reporter", "staff report", "web report")
 )
+_LONGEST_DESK_NAME = max(map(len, _DESK_NAMES))
 # "BBC News, Islamabad", "Geo News", "Asia In News" (a kicker; dropped the same way): at most four words.
 _DESK_LINE = re.compile(r"^(?:[A-Z][\w.'’-]*\s){0,3}(?:News|[Cc]orrespondent|[Rr]eporter|Desk|Bureau)(?:,\s*[A-Z][\w ]{2,30})?$")
 _IMAGE_CAPTION = re.compile(r"^image\s+caption\s*[,:]\s*(?P<text>\S.*)$", re.IGNORECASE)
@@ -186,12 +186,11 @@ _TAG_LIST = frozenset(("related topics", "suggested topics", "topics", "tags", "
 _LONE_DATELINE = re.compile(r"^[A-Z][A-Z.'’\-]+(?:\s[A-Z][A-Z.'’\-]+){0,3}(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?\s*(?::|—|–|-)$")
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙*]|[-–](?=\s))\s*(?P<text>\S.*)$")
 _URL = re.compile(r"^<?(?P<url>https?://[^\s<>\"']{3,2000})>?$", re.IGNORECASE)
-_ZERO_WIDTH = str.maketrans({"\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")  # a regex: str.translate with a dict is slow
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):  # a tuple, not a frozen dataclass: every pasted line makes one, and this is cheaper to build
     number: int  # 1-based line in the file
     kind: Kind
     text: str
@@ -201,7 +200,10 @@ class Line:
 
 def clean(raw: str) -> str:
     """One pasted line with invisible characters dropped and any run of spaces made one space."""
-    text = raw if raw.isascii() else unicodedata.normalize("NFC", raw.translate(_ZERO_WIDTH))
+    text = raw if raw.isascii() else unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", raw))
+    # Most lines have nothing to collapse: every white space character but " " is unprintable.
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
     return " ".join(text.split())
 
 
@@ -243,7 +245,7 @@ def classify(number: int, raw: str) -> Line | None:
         return Line(number, "date", text, dates)
     if caption := _IMAGE_CAPTION.match(text):
         return Line(number, "caption", caption.group("text"))
-    if text.lower() in _DESK_NAMES:
+    if len(text) <= _LONGEST_DESK_NAME and text.lower() in _DESK_NAMES:  # lower() never shortens a text
         return Line(number, "byline", text)
     if is_furniture(text):
         return Line(number, "furniture", text)
@@ -260,7 +262,6 @@ def relabel(lines: list[Line]) -> list[Line]:
     in_tags = False
     for line in lines:
         prev = out[-1] if out else None
-        lowered = line.text.lower().rstrip(":").strip()
         under_caption_label = prev is not None and prev.kind == "furniture" and prev.text.lower().startswith("image caption")
         if under_caption_label and line.kind == "text":
             out.append(Line(line.number, "caption", line.text))
@@ -270,7 +271,7 @@ def relabel(lines: list[Line]) -> list[Line]:
             out[-1] = Line(prev.number, "text", f"{prev.text} {line.text}")
         else:
             out.append(line)
-        if line.kind in ("text", "furniture") and lowered in _TAG_LIST:
+        if line.kind in ("text", "furniture") and line.text.lower().rstrip(":").strip() in _TAG_LIST:
             out[-1] = Line(line.number, "furniture", line.text)
             in_tags = True
         elif line.kind != "furniture" and out[-1].kind != "furniture":

@@ -92,10 +92,11 @@ def split_dateline(paragraph: str) -> Dateline | None:
 
 
 def looks_like_headline(text: str) -> bool:
+    if not 12 <= len(text) <= 250:  # before splitting: most lines are long paragraphs
+        return False
     words = text.split()
     return (
         3 <= len(words) <= 30
-        and 12 <= len(text) <= 250
         and not text[0].islower()
         and text[0] not in _NOT_HEADLINE_START
         and (not text.endswith((".", ",", ";", ":", "…")) or (len(words) <= 16 and bool(_ABBREVIATION_END.search(text))))
@@ -105,7 +106,7 @@ def looks_like_headline(text: str) -> bool:
 
 def _is_short_label(text: str) -> bool:
     """A section kicker or a name: a few words, not a sentence."""
-    return len(text.split()) <= 5 and len(text) <= 50 and not ends_sentence(text) and not text.endswith(",")
+    return len(text) <= 50 and len(text.split()) <= 5 and not ends_sentence(text) and not text.endswith(",")
 
 
 def _next_text(lines: list[Line], start: int) -> int | None:
@@ -175,12 +176,11 @@ def mark_names_before_stamps(lines: list[Line]) -> list[Line]:
     out = list(lines)
     for i in range(len(out) - 1):
         line = out[i]
-        words = line.text.split()
         if (
             line.kind == "text"
             and (out[i + 1].kind == "date" or (out[i + 1].kind == "byline" and not out[i + 1].text.startswith("By ")))
             and _is_short_label(line.text)
-            and len(words) <= 4
+            and len(words := line.text.split()) <= 4
             and all(word[0].isupper() and not any(c.isdigit() for c in word) for word in words)
         ):
             out[i] = Line(line.number, "byline", line.text)
