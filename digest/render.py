@@ -114,6 +114,7 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # an environment lives for one build: no stat of every template on every page
     )
     env.filters["long_date"] = long_date
     env.filters["source_label"] = source_label
