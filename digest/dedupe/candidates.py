@@ -107,20 +107,15 @@ def _unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
     df = np.bincount(shingle, minlength=len(sh.df))
     size = sh.size
     prefix_len = size - np.ceil(c * size - 1e-9).astype(np.int64) + 1
-    # Shingles held by one set only come first in every prefix and can never be shared: drop them,
-    # after counting how many prefix places they fill.
+    # Shingles held by one set only (here: by exact copies of it; the index has no others) come first
+    # in every prefix and can never be shared: drop them, after counting how many prefix places they fill.
     shared = df[shingle] > 1
-    unique_count = np.bincount(doc[~shared], minlength=n)
-    slots = prefix_len - unique_count
     shingle, doc = shingle[shared], doc[shared]
     if len(shingle) == 0:
         return empty_i, empty_i, empty_f, empty_f
-    # Each set's shared shingles, rarest first (ties by shingle number).
-    rarity = df[shingle] * np.int64(len(df)) + shingle
-    by_doc = np.argsort(doc * (int(rarity.max()) + 1) + rarity, kind="stable")
-    d_sorted = doc[by_doc]
-    s_sorted = shingle[by_doc]
     per_doc = np.bincount(doc, minlength=n)
+    slots = prefix_len - (size - per_doc)
+    d_sorted, s_sorted = _rarest_first(doc, shingle, df, n)
     doc_first = np.r_[0, np.cumsum(per_doc)[:-1]].astype(np.int64)
     rank = np.arange(len(d_sorted)) - doc_first[d_sorted]
     in_prefix = rank < slots[d_sorted]
@@ -150,6 +145,18 @@ def _unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
     jac = overlap / (size[xs] + size[ys] - overlap)
     ok = contain >= c - 1e-12
     return xs[ok], ys[ok], jac[ok], contain[ok]
+
+
+def _rarest_first(doc: I64, shingle: I64, df: I64, n: int) -> tuple[I64, I64]:
+    """The (story, shingle) pairs sorted by story, then rarity (df, then shingle number): one sort of
+    packed 64-bit keys when they fit, else a three-key sort."""
+    shingle_bits = max(1, len(df).bit_length())
+    rarity_bits = shingle_bits + max(1, int(df.max()).bit_length())
+    if rarity_bits + max(1, n.bit_length()) > 63:
+        order = np.lexsort((shingle, df[shingle], doc))
+        return doc[order], shingle[order]
+    packed = np.sort((doc << rarity_bits) | (df[shingle] << shingle_bits) | shingle)
+    return packed >> rarity_bits, packed & ((1 << shingle_bits) - 1)
 
 
 def prefix_size(size: int, c: float) -> int:

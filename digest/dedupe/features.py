@@ -149,12 +149,14 @@ def tokenize(texts: Sequence[str]) -> Tokens:
 
 @dataclass(frozen=True, slots=True)
 class Shingles:
-    """Each story's distinct shingles as (shingle, story) pairs sorted by shingle then story."""
+    """The shingles held by two stories or more, as (shingle, story) pairs sorted by shingle then story,
+    and each story's number of distinct shingles. A shingle only one story holds can match nothing:
+    it counts in `size` only."""
 
-    shingle: I64  # a shingle number: rank of its hash
+    shingle: I64  # a shingle number: the rank of its hash among the shared shingles
     doc: I64
-    size: I64  # per story: distinct shingles
-    df: I64  # per shingle: how many stories hold it
+    size: I64  # per story: distinct shingles (shared or not)
+    df: I64  # per shingle: how many stories hold it (two or more)
     signature: U64  # per story: a hash of its whole token sequence (equal for exact copies)
 
 
@@ -199,20 +201,24 @@ def shingles(tok: Tokens) -> Shingles:
 
 
 def index_shingles(all_h: U64, all_d: I64, n: int, signature: U64) -> Shingles:
-    """The (shingle, story) index of n stories' shingle occurrences (in any order)."""
+    """The shared-shingle index of n stories' shingle occurrences (in any order)."""
     # One 64-bit key per (shingle, story): the story number in the low bits, the shingle hash above it.
     bits = max(1, int(n).bit_length())
     low = np.uint64((1 << bits) - 1)
     key = np.sort((all_h & ~low) | all_d.astype(np.uint64))
     if len(key):
         key = key[np.r_[True, key[1:] != key[:-1]]]
+    size = np.bincount((key & low).view(np.int64), minlength=n)
+    hi = key & ~low
+    same = hi[1:] == hi[:-1]
+    shared = np.r_[False, same] | np.r_[same, False] if len(key) else np.zeros(0, dtype=np.bool_)
+    key = key[shared]
     hi = key & ~low
     new = np.r_[True, hi[1:] != hi[:-1]] if len(hi) else np.zeros(0, dtype=np.bool_)
-    shingle = (np.cumsum(new) - 1).astype(np.int64)
-    sdoc = (key & low).astype(np.int64)
-    df = np.bincount(shingle, minlength=int(shingle[-1]) + 1 if len(shingle) else 0).astype(np.int64)
-    size = np.bincount(sdoc, minlength=n).astype(np.int64)
-    return Shingles(shingle, sdoc, size, df, signature)
+    shingle = np.cumsum(new, dtype=np.int64)
+    shingle -= 1
+    df = np.diff(np.r_[np.flatnonzero(new), len(new)]).astype(np.int64)
+    return Shingles(shingle, (key & low).view(np.int64), size.astype(np.int64), df, signature)
 
 
 def signatures(tok: Tokens, h: U64, d: I64, pos: I64) -> U64:
