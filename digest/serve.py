@@ -4,7 +4,8 @@ A `DevServer` owns everything that lives while it runs: the HTTP server, the wat
 rebuild thread and the build generation. Nothing is global.
 
 - Watching: `articles/`, the template and static folders beside the config (and the config's own
-  `templates:` folder), and the config file itself. Any change marks the site dirty; the rebuild
+  `templates:` folder), and the config file itself; those folders are picked up when they appear
+  after serving started. Any change marks the site dirty; the rebuild
   thread waits until the files have been quiet for `debounce` seconds, then builds. Only that one
   thread builds, so builds never overlap; changes made during a build cause one more build after it.
 - Publishing is the build's own (a new folder swapped in), so the served files are exactly what
@@ -165,6 +166,7 @@ class DevServer:
         self._http = _HTTPServer((host, port), self)
         self._observer = Observer()
         self._threads: list[threading.Thread] = []
+        self._watching: set[Path] = set()
         self._started = False
 
     # --- state -------------------------------------------------------------------------------
@@ -232,6 +234,7 @@ class DevServer:
                 if self._stopping:
                     return
                 why, events, self._dirty, self._changes = self._dirty, self._changes, None, 0
+            self._watch_new_folders()  # before building: a file saved into a new folder meanwhile is not missed
             result = self.build()
             if result is not None and result.code == 0:
                 more = f" (and {events - 1} more events)" if events > 1 else ""
@@ -243,6 +246,11 @@ class DevServer:
 
     def watched(self) -> list[tuple[Path, bool]]:
         """Folders to watch (recursively) that exist, then the config file's folder (for that file only)."""
+        unique = [f for f in self._sources() if f.is_dir() and f != self.out and self.out not in f.parents]
+        return [(f, True) for f in unique] + [(self.config.parent, False)]
+
+    def _sources(self) -> list[Path]:
+        """The folders a build reads, whether they exist yet or not."""
         root = self.config.parent
         folders = [self.articles, root / "templates", root / "static"]
         try:
@@ -253,17 +261,24 @@ class DevServer:
                 folders.append((root / extra).resolve())
         except Exception:  # a broken config is reported by the build itself
             pass
-        unique = [f for f in dict.fromkeys(folders) if f.is_dir() and f != self.out and self.out not in f.parents]
-        return [(f, True) for f in unique] + [(root, False)]
+        return list(dict.fromkeys(folders))
+
+    def _watch_new_folders(self) -> None:
+        """Watch the source folders that appeared since the last look (a new templates/, or one the config
+        names now). The config's folder is watched for them: their creation is a change like any other."""
+        for folder, recursive in self.watched():
+            if folder in self._watching:
+                continue
+            self._watching.add(folder)
+            only = None if recursive else frozenset({str(self.config), *(str(f) for f in self._sources())})
+            self._observer.schedule(_Changes(self.changed, only), str(folder), recursive=recursive)
 
     def start(self, progress: Progress | None = None) -> None:
         """Build, then serve and watch (all in background threads)."""
         first = self.build(progress)
         if first is None or first.code != 0:
             self._say("the first build failed; fix the error and save: the site is rebuilt on every change")
-        for folder, recursive in self.watched():
-            only = None if recursive else frozenset({str(self.config)})
-            self._observer.schedule(_Changes(self.changed, only), str(folder), recursive=recursive)
+        self._watch_new_folders()
         self._observer.start()
         self._started = True
         for target in (self._http.serve_forever, self._rebuild_loop):

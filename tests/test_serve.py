@@ -114,6 +114,21 @@ def test_template_and_config_changes_rebuild(project: Path):
         assert wait_until(lambda: "Renamed " in fetch(dev.url))
 
 
+def test_template_and_static_folders_made_after_start_are_watched(server: DevServer, project: Path):
+    assert not (project / "templates").exists() and not (project / "static").exists()
+    (project / "templates").mkdir()
+    (project / "templates/topic.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Late {{ topic.name }}</h1>{% endblock %}', encoding="utf-8")
+    assert wait_until(lambda: "<h1>Late Diplomacy</h1>" in fetch(server.url + "topics/diplomacy.html"))
+    (project / "static").mkdir()
+    (project / "static/style.css").write_text("body { color: teal }\n", encoding="utf-8")
+    assert wait_until(lambda: fetch(server.url + "static/style.css") == "body { color: teal }\n")
+    # an edit inside the new folder (not its creation) rebuilds too: it is watched now
+    (project / "templates/topic.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Edited {{ topic.name }}</h1>{% endblock %}', encoding="utf-8")
+    assert wait_until(lambda: "<h1>Edited Diplomacy</h1>" in fetch(server.url + "topics/diplomacy.html"))
+
+
 def test_a_failed_rebuild_keeps_the_last_good_site(server: DevServer, project: Path):
     good = fetch(server.url + STORY)
     generation = server.generation
