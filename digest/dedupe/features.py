@@ -54,6 +54,10 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _nfkc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _clean(raw: bytes) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """The text as it was written and lower-cased, every character that is not a letter or digit
     (or the story separator) turned into spaces.
@@ -78,26 +82,34 @@ def _clean(raw: bytes) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     return cased, lower
 
 
-def _mix(x: U64) -> U64:
-    x = x ^ (x >> np.uint64(31))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+def _mix(x: U64) -> None:
+    """splitmix64's finaliser, in place."""
+    x ^= x >> np.uint64(31)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
 
 
 _LOW_BYTES = np.array([(1 << (8 * j)) - 1 for j in range(8)] + [0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
 _BLOCKS = 3  # tokens up to 24 bytes are hashed in numpy, longer ones one by one
+_CHUNK = 1 << 16  # tokens hashed at a time: their arrays stay in the CPU cache through the rounds
 
 
 def _token_hashes(a: NDArray[np.uint8], starts: I64, length: I64) -> U64:
-    padded = np.concatenate([a, np.zeros(8 * _BLOCKS, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
-    h = length.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for k in range(_BLOCKS):
-        block = np.ascontiguousarray(windows[starts + 8 * k]).view(np.uint64).ravel()
-        block &= _LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
-        h = _mix(h ^ block)
+    padded = np.concatenate([a, np.zeros(8 * _BLOCKS + 8, dtype=np.uint8)])
+    # The 8 bytes from every offset as one (unaligned, overlapping) view: a token's block is one read.
+    words = np.ndarray((len(padded) - 7,), dtype=np.uint64, buffer=padded, strides=(1,))
+    h = np.empty(len(starts), dtype=np.uint64)
+    for lo in range(0, len(starts), _CHUNK):
+        at, size = starts[lo : lo + _CHUNK], length[lo : lo + _CHUNK]
+        part = size.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        for k in range(_BLOCKS):
+            block = words[at + 8 * k]
+            block &= _LOW_BYTES[np.clip(size - 8 * k, 0, 8)]
+            part ^= block
+            _mix(part)
+        h[lo : lo + _CHUNK] = part
     for i in np.flatnonzero(length > 8 * _BLOCKS).tolist():
         s = int(starts[i])
         h[i] = _hash64(a[s : s + int(length[i])].tobytes())
@@ -123,10 +135,9 @@ def _spans(a: NDArray[np.uint8]) -> tuple[I64, I64]:
 
 
 def tokenize(texts: Sequence[str]) -> Tokens:
-    joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    if not joined.isascii():
-        joined = unicodedata.normalize("NFKC", joined)
-    cased, lower = _clean(joined.encode("utf-8", "surrogatepass").replace(_SEP, b" \x00 "))
+    # Each text normalised on its own (most are ASCII and need nothing): the separator, a starter
+    # that composes with nothing, keeps NFKC from reaching across texts, so this is NFKC of the whole.
+    cased, lower = _clean((b" " + _SEP + b" ").join(_utf8(_nfkc(t.replace("\x00", " "))) for t in texts))
     starts, ends = _spans(lower)
     length = ends - starts
     hashes = _token_hashes(lower, starts, length)
