@@ -146,14 +146,39 @@ def _shard(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
 
 
+class UsedDict(dict[str, Any]):
+    """A dict that records the keys looked up or stored through `get`, `setdefault` and `[]`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.used.add(key)
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.used.add(key)
+        return super().setdefault(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.used.add(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.used.add(key)
+        super().__setitem__(key, value)
+
+
 class ShardedMemo:
     """A mapping kept in `SHARDS` files `<stem>-NN.pickle`, valid for one key: `save` rewrites only the shards
-    whose entries changed, so a build that changed one story writes a sixteenth of it."""
+    whose entries changed, so a build that changed one story writes a sixteenth of it. `data` records the
+    keys a build used, which are those `save` keeps unless told otherwise."""
 
     def __init__(self, folder: Path, stem: str, key: str) -> None:
         self.paths = [folder / f"{stem}-{shard:02d}.pickle" for shard in range(SHARDS)]
         self.key = key
-        self.data: dict[str, Any] = {}
+        self.data = UsedDict()
         self.dirty: set[int] = set()
         for shard, path in enumerate(self.paths):
             stored = read_pickle(path, None)
@@ -163,9 +188,11 @@ class ShardedMemo:
                 self.dirty.add(shard)
         self.before = dict(self.data)  # what was read, to find entries added, replaced or dropped
 
-    def save(self, wanted: set[str]) -> None:
-        """Keep the entries in `wanted`; write the shards that gained or lost one (or were unreadable)."""
-        now = {k: v for k, v in self.data.items() if k in wanted}
+    def save(self, wanted: set[str] | None = None) -> None:
+        """Keep the entries in `wanted` (default: those used); write the shards that gained or lost one (or were
+        unreadable)."""
+        keep = self.data.used if wanted is None else wanted
+        now = {k: v for k, v in self.data.items() if k in keep}
         self.dirty.update(_shard(k) for k, v in now.items() if self.before.get(k) is not v)
         self.dirty.update(_shard(k) for k in self.before.keys() - now.keys())
         shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]

@@ -199,11 +199,10 @@ def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
     """Dedupe with the per-story features of earlier builds (`dedupe-NN.pickle`), kept for the stories
     still there; dedupe reads only the stories that are new or changed."""
     from digest.dedupe import dedupe
-    from digest.dedupe.perstory import memo_key
 
     memo = c.ShardedMemo(folder, "dedupe", c.code_version("dedupe"))
     result = dedupe(stories, memo.data)
-    memo.save({memo_key(s) for s in stories})
+    memo.save()  # the records of this build's stories: dedupe looks each one up
     return result
 
 
