@@ -21,7 +21,6 @@ MAX_DAYS_APART = 3
 MAX_DF_SHARE = 0.01  # a name in more than 1% of the stories (and more than MIN_DF_CAP) is not rare
 MIN_DF_CAP = 3
 MAX_DF_CAP = 60
-_SPREAD = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: the top bits of key * _SPREAD hash the key
 
 
 def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
@@ -61,17 +60,15 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     a = np.concatenate(pair_a)
     b = np.concatenate(pair_b)
     w_all = np.concatenate(pair_w)
-    key = a * n_groups + b
-    # A pair needs MIN_SHARED names, and most pairs share one. Counting the keys by a hash first (a
-    # bucket counts at least as many as any key in it) leaves only the few pairs that may have enough.
-    bits = max(8, len(key).bit_length() + 1)
-    bucket = ((key.astype(np.uint64) * _SPREAD) >> np.uint64(64 - bits)).astype(np.int64)
-    maybe = np.bincount(bucket, minlength=1 << bits)[bucket] >= MIN_SHARED
-    key, w_all = key[maybe], w_all[maybe]  # in their order: the weights below are summed as before
-    if len(key) == 0:
+    # Only groups dated close together (or undated) can be related, and most pairs are not: they go first.
+    gap = np.abs(days[a] - days[b])
+    close = np.isnan(gap) | (gap <= MAX_DAYS_APART)
+    a, b, w_all = a[close], b[close], w_all[close]
+    if len(a) == 0:
         return []
+    key = a * n_groups + b
     # A stable argsort of the keys, as one sort of (key, position) packed in 64 bits when they fit.
-    if len(key) and (int(key.max()) + 1) * len(key) < 2**63:
+    if (int(key.max()) + 1) * len(key) < 2**63:
         packed = np.sort(key * len(key) + np.arange(len(key)))
         order = packed % len(key)
     else:
@@ -83,9 +80,7 @@ def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float
     key = key[first]
     ga, gb = key // n_groups, key % n_groups
     share = weight_sum / np.maximum(np.minimum(total[ga], total[gb]), 1e-9)
-    gap = np.abs(days[ga] - days[gb])
-    close = np.isnan(gap) | (gap <= MAX_DAYS_APART)
-    ok = (count >= MIN_SHARED) & (share >= MIN_SHARE) & close
+    ok = (count >= MIN_SHARED) & (share >= MIN_SHARE)
     return list(zip(ga[ok].tolist(), gb[ok].tolist(), strict=True))
 
 
