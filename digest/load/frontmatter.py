@@ -78,9 +78,9 @@ class FrontMatter:
 
 
 def split_front_matter(path: str, text: str) -> FrontMatter:
-    lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
+    if not _FENCE.match(text.partition("\n")[0]):  # most files have none: no need to split them
         return FrontMatter(text, 1)
+    lines = text.split("\n")
     end = next((i for i in range(1, len(lines)) if _END_FENCE.match(lines[i])), None)
     if end is None:
         problem = Problem(path, 1, "warning", "front matter opened with '---' is never closed; read as text")

@@ -6,6 +6,7 @@ Furniture is what copying a web page as text leaves among the paragraphs: share 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Literal, NamedTuple
@@ -167,7 +168,6 @@ _CAPTION_CREDIT = re.compile(
     )\.?$""",
     re.VERBOSE,
 )
-_CREDIT_HINT = frozenset("—–-:/")  # every credit form but the bracketed ones has one of these near the end
 _BYLINE = re.compile(
     r"^By\s+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&)(?:[\s,]+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&))*"
     r"(?:\s*[|,–—-]\s*[\w .,'’&-]{0,60})?$"
@@ -212,15 +212,23 @@ def is_furniture(text: str) -> bool:
         return True
     if _FURNITURE_PATTERNS.match(text):
         return True
-    return len(text) < 400 and bool(_CONTRIBUTED.search(text[-120:]))
+    if len(text) >= 400:
+        return False
+    tail = text[-120:]
+    # Every match has "buted" in it (only the "i" of "contributed" has non-ASCII forms under IGNORECASE):
+    # the substring test spares the regex almost every paragraph.
+    return "buted" in tail.lower() and bool(_CONTRIBUTED.search(tail))
 
 
 def is_caption(text: str) -> bool:
-    # Credits end the line and are short: searching the tail keeps this linear in the line.
-    tail = text[-160:]
-    if len(text) >= 600 or (not text.endswith((")", "]")) and _CREDIT_HINT.isdisjoint(tail[-70:])):
+    # Credits end the line and are short: searching the tail keeps this linear in the line. Every credit
+    # form but the bracketed ones has a dash, a colon or a slash near the end.
+    if len(text) >= 600:
         return False
-    return bool(_CAPTION_CREDIT.search(tail))
+    end = text[-70:]
+    if not text.endswith((")", "]")) and not ("-" in end or ":" in end or "/" in end or "—" in end or "–" in end):
+        return False
+    return bool(_CAPTION_CREDIT.search(text[-160:]))
 
 
 def is_byline(text: str) -> bool:
@@ -231,29 +239,43 @@ def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text))
 
 
+Found = tuple[Kind, str, tuple[FoundDate, ...], str]  # a Line without its number: kind, text, dates, whole
+
+
 def classify(number: int, raw: str) -> Line | None:
     """The line's kind, or None for a blank line."""
+    found = _classify_short(raw) if len(raw) <= _SHORT_LINE else _classify_text(raw)
+    return None if found is None else Line(number, *found)
+
+
+def _classify_text(raw: str) -> Found | None:
     text = clean(raw)
     if not text:
         return None
     if url := _URL.match(text):
-        return Line(number, "url", url.group("url"))
+        return "url", url.group("url"), (), ""
     if bullet := _BULLET.match(text):
-        return Line(number, "bullet", bullet.group("text").strip(), whole=text)
+        return "bullet", bullet.group("text").strip(), (), text
     dates = date_line(text)
     if dates is not None:
-        return Line(number, "date", text, dates)
+        return "date", text, dates, ""
     if caption := _IMAGE_CAPTION.match(text):
-        return Line(number, "caption", caption.group("text"))
+        return "caption", caption.group("text"), (), ""
     if len(text) <= _LONGEST_DESK_NAME and text.lower() in _DESK_NAMES:  # lower() never shortens a text
-        return Line(number, "byline", text)
+        return "byline", text, (), ""
     if is_furniture(text):
-        return Line(number, "furniture", text)
+        return "furniture", text, (), ""
     if is_byline(text):
-        return Line(number, "byline", text)
+        return "byline", text, (), ""
     if is_caption(text):
-        return Line(number, "caption", text)
-    return Line(number, "text", text)
+        return "caption", text, (), ""
+    return "text", text, (), ""
+
+
+# Pasted pages repeat their short lines (buttons, stamps, bylines, desk names) from file to file: each is
+# classified once. Long lines are not kept, so the memo stays small.
+_SHORT_LINE = 100
+_classify_short = functools.lru_cache(maxsize=4096)(_classify_text)
 
 
 def relabel(lines: list[Line]) -> list[Line]:

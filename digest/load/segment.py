@@ -9,6 +9,7 @@ before it. A run that no header claims is a story without a headline.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class Dateline:
     rest: str
 
 
+@functools.lru_cache(maxsize=1024)  # segmenting a file asks about the same paragraph several times
 def split_dateline(paragraph: str) -> Dateline | None:
     """'ISLAMABAD, March 26 (Reuters) - Text' -> place ISLAMABAD, month-day 'March 26', rest 'Text'."""
     head = paragraph[:200]
@@ -92,16 +94,15 @@ def split_dateline(paragraph: str) -> Dateline | None:
 
 
 def looks_like_headline(text: str) -> bool:
-    if not 12 <= len(text) <= 250:  # before splitting: most lines are long paragraphs
+    # The cheap tests first: most lines are long paragraphs or sentences.
+    if not 12 <= len(text) <= 250 or text[0].islower() or text[0] in _NOT_HEADLINE_START:
         return False
-    words = text.split()
-    return (
-        3 <= len(words) <= 30
-        and not text[0].islower()
-        and text[0] not in _NOT_HEADLINE_START
-        and (not text.endswith((".", ",", ";", ":", "…")) or (len(words) <= 16 and bool(_ABBREVIATION_END.search(text))))
-        and split_dateline(text) is None
-    )
+    words = len(text.split())
+    if not 3 <= words <= 30:
+        return False
+    if text.endswith((".", ",", ";", ":", "…")) and not (words <= 16 and _ABBREVIATION_END.search(text)):
+        return False  # a sentence, unless it ends in an abbreviation
+    return split_dateline(text) is None
 
 
 def _is_short_label(text: str) -> bool:
