@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize
+from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize, text_words
 from digest.model import Story
 from digest.text import fold, slugify
 
@@ -26,6 +26,7 @@ class Matcher:
     topic: Topic
     terms: tuple[Terms, ...]
     patterns: tuple[re.Pattern[str], ...]
+    pattern_starts: tuple[str, ...]  # for each pattern, what all its matches start with (lowered; "" if unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,22 @@ def matchers(topics: Iterable[Topic]) -> tuple[Matcher, ...]:
     for topic in topics:
         terms = [keyword_terms(*topic.keywords, case=False)] if topic.keywords else []  # one pass for all keywords
         terms += [keyword_terms(*topic.entities, case=True)] if topic.entities else []
-        out.append(Matcher(topic, tuple(terms), tuple(re.compile(p, re.IGNORECASE) for p in topic.patterns)))
+        patterns = tuple(re.compile(p, re.IGNORECASE) for p in topic.patterns)
+        out.append(Matcher(topic, tuple(terms), patterns, tuple(_literal_start(p) for p in topic.patterns)))
     return tuple(out)
+
+
+_LITERAL_START = re.compile(r"[A-Za-z0-9 ]*")
+
+
+def _literal_start(pattern: str) -> str:
+    """The ASCII letters, digits and spaces every match of the pattern starts with, lowered ("" if unsure)."""
+    if "|" in pattern:  # an alternative need not start with them
+        return ""
+    start = _LITERAL_START.match(pattern).group()  # type: ignore[union-attr]  # * matches the empty string
+    if pattern[len(start):len(start) + 1] in ("?", "*", "+", "{"):  # the last one is optional or repeated
+        start = start[:-1]
+    return start.lower()
 
 
 def story_text(story: Story) -> str:
@@ -102,13 +117,19 @@ def matched_topics(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
     """Slugs of the configured topics whose rules match the story, in configuration order."""
     text = story_text(story)
     lowered = text.lower()
+    words = text_words(lowered, frozenset().union(*(terms.words for rule in rules for terms in rule.terms)))
+    is_ascii = text.isascii()
     found = []
     for rule in rules:
         hits = 0
         for terms in rule.terms:
-            hits += terms.count(text, lowered)
-        for pattern in rule.patterns:
-            hits += sum(1 for _ in pattern.finditer(text))
+            hits += terms.count(text, lowered, words)
+        for pattern, start in zip(rule.patterns, rule.pattern_starts, strict=True):
+            # In ASCII text an ASCII letter matches, case-blind, only itself and its other case: so the lowered
+            # text has the lowered start wherever the pattern matches (not in all text: "ſ" matches "s").
+            if start and is_ascii and start not in lowered:
+                continue
+            hits += len(pattern.findall(text))
         if hits >= rule.topic.min_matches:
             found.append(rule.topic.slug)
     return tuple(found)

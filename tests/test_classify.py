@@ -1,10 +1,14 @@
 """Topic matching and timeline grouping."""
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from digest.classify import classify, matched_topics, matchers, timeline
+from digest.classify import _literal_start, classify, matched_topics, matchers, story_text, timeline
 from digest.config import Topic, parse_config
 from digest.model import SourceRef, Story
 
@@ -42,6 +46,97 @@ CONFIG = parse_config({
 )
 def test_matched_topics(text, expected):
     assert matched_topics(story("s", title="Headline", body=(text,)), matchers(CONFIG.topics)) == expected
+
+
+_OLD_NORMALIZE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
+                                "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
+def old_normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_OLD_NORMALIZE)
+
+
+def reference_topics(story: Story, topics: tuple[Topic, ...]) -> tuple[str, ...]:
+    """matched_topics as it was before the pre-checks: every regex run over the whole text."""
+    text = old_normalize("\n".join((story.headline or story.title, *story.summary, *story.body)))
+    found = []
+    for topic in topics:
+        hits = 0
+        for terms, case in ((topic.keywords, False), (topic.entities, True)):
+            if not terms:
+                continue
+            sources = set()
+            for term in terms:
+                term = old_normalize((term if case else term.lower()).strip())
+                core = re.sub(r"(\\ )+", r"\\s+", re.escape(term.rstrip("*").strip()))
+                sources.add(core + (r"\w*" if term.endswith("*") else ""))
+            regex = re.compile(rf"(?:{'|'.join(sorted(sources, key=lambda x: (-len(x), x)))})(?!\w)")
+            hay = text if case else text.lower()
+            hits += sum(1 for m in regex.finditer(hay) if m.start() == 0 or not re.match(r"\w", hay[m.start() - 1]))
+        hits += sum(len(re.findall(p, text, re.IGNORECASE)) for p in topic.patterns)
+        if hits >= topic.min_matches:
+            found.append(topic.slug)
+    return tuple(found)
+
+
+RULES_CONFIG = parse_config({
+    "title": "T",
+    "base_url": "https://example.org/",
+    "topics": [
+        {"name": "Border", "keywords": ["Afghan", "Durand Line", "Kabul"], "patterns": ["pak(istan)?[- ]afghan"],
+         "min_matches": 2},
+        {"name": "Security", "keywords": ["suicide bomb*", "bombing", "terror*", "counter-terrorism"],
+         "entities": ["TTP", "BLA"], "patterns": ["tehreek-?e-?taliban", "k+ill", "ab?c"], "min_matches": 2},
+        {"name": "China", "keywords": ["China", "Xi Jinping"], "patterns": ["sino[- ]pak", "x|yz", "[a-z]q", "(?:foo)bar"]},
+        {"name": "Letters", "patterns": ["kelvin", "is", "ss", "I", "K{2}"], "min_matches": 3},
+    ],
+})
+RULES = matchers(RULES_CONFIG.topics)
+STORY_PIECES = [
+    "Pakistan-Afghan", "PAK AFGHAN", "pak\u2013afghan", "paki afghan", "Afghan", "afghans", "Durand\n line", "Kabul",
+    "suicide bombing", "Suicide  Bombers", "xsuicide bombing", "terrorism", "counter-terrorism", "TTP", "ttp", "BLA",
+    "Tehreek-e-Taliban", "TEHREEKETALIBAN", "kill", "KKill", "\u212aill", "ac", "ABC", "China", "Xi  Jinping",
+    "Sino-Pak", "\u017fino pak", "x", "YZ", "aq", "Q", "foobar", "FOOBAR", "Kelvin", "\u212aelvin", "is", "\u0131s",
+    "ss", "\u017f\u017f", "\u00df", "\u0130", "I", "kk", "\u212a\u212a", " ", "  ", "\n", ", ", "-", "_", "9", "\u00e9",
+]
+story_texts = st.lists(st.sampled_from(STORY_PIECES) | st.text(alphabet="abkqxyzAKI -\n", max_size=4), max_size=20).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(story_texts, story_texts, st.lists(story_texts, max_size=3))
+@example("Pakistan-Afghan talks", "", ["\u212aelvin is KKill \u212a\u212a"])
+@example("", "", ["\u017f\u017f \u0131s \u0130s"])  # long s, dotless i and İ match s and i case-blind, but lower otherwise
+def test_matched_topics_as_the_plain_regexes(headline, summary, body):
+    case = story("s", title=headline or "T", summary=(summary,) if summary else (), body=tuple(body))
+    assert matched_topics(case, RULES) == reference_topics(case, RULES_CONFIG.topics)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "start"),
+    [
+        ("pak(istan)?[- ]afghan", "pak"),
+        ("China Pakistan", "china pakistan"),
+        ("tehreek-?e-?taliban", "tehreek"),
+        ("colou?r", "colo"),  # the u is optional
+        ("ab*c", "a"),
+        ("ab+", "a"),
+        ("ab{2}", "a"),
+        ("x|yz", ""),  # a match may start with either
+        ("(?:x)y", ""),
+        ("(?i)foo", ""),
+        ("\\bfoo", ""),
+        ("[ab]c", ""),
+        ("é", ""),  # only ASCII letters are sure to be lowered as they match
+        ("\u017fx", ""),  # long s matches s case-blind
+    ],
+)
+def test_literal_start(pattern, start):
+    assert _literal_start(pattern) == start
+
+
+def test_story_text_is_normalized_once_for_all_rules():
+    text = story_text(story("s", title="\u201cCPEC\u201d", body=("China\u2013Pakistan\u00a0corridor", "plain")))
+    assert text == '"CPEC"\nChina-Pakistan corridor\nplain'
 
 
 def test_front_matter_topics_add_known_and_new_topics():

@@ -1,12 +1,17 @@
 """digest.yaml validation: unknown keys and wrong types are errors that name the key and the file."""
 
+import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from digest.config import ConfigError, keyword_terms, load_config, parse_config
+from digest.config import ConfigError, keyword_terms, load_config, parse_config, text_words
 
 MINIMAL = {"title": "T", "base_url": "https://example.org/news"}
 
@@ -96,3 +101,83 @@ def test_empty_file_reports_missing_title(tmp_path: Path):
 )
 def test_keyword_terms(term, case, text, hit):
     assert (keyword_terms(term, case=case).search(text)) is hit
+
+
+# --- Terms.count against the plain regex way it replaces -------------------------------------------------
+
+_OLD_NORMALIZE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
+                                "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+
+
+def reference_count(terms: list[str], case: bool, text: str) -> int:
+    """Hits as counted before the word pre-check: one alternation regex, then a start-of-word check per match."""
+    sources = set()
+    for term in terms:
+        term = unicodedata.normalize("NFKC", (term if case else term.lower()).strip()).translate(_OLD_NORMALIZE)
+        core = re.sub(r"(\\ )+", r"\\s+", re.escape(term.rstrip("*").strip()))
+        sources.add(core + (r"\w*" if term.endswith("*") else ""))
+    regex = re.compile(rf"(?:{'|'.join(sorted(sources, key=lambda x: (-len(x), x)))})(?!\w)")
+    hay = text if case else text.lower()
+    return sum(1 for m in regex.finditer(hay) if m.start() == 0 or not re.match(r"\w", hay[m.start() - 1]))
+
+
+TERM_POOL = [
+    "suicide bomb*", "bombing", "bomb", "crypto*", "Durand Line", "counter-terrorism", "terror*", "$38 billion",
+    "air strike*", "airstrike*", "Web3", "U.S.", "ab", "b c", "c", "x*", "TTP", "Binance", "VASPs", "VASP",
+    "İstanbul", "ΟΔΟΣ", "Straße", "café", "ﬁnance", "état*", "a_b", "2024", "Xi Jinping", "talks with", "-x",
+]
+SEPARATORS = [" ", "  ", "\n", "\t", "-", ".", ",", "$", "'", "_", "9", "x", "é", "İ", "ı", "Σ", "ς", "Α", "K", "ﬁ",
+              "\u0307"]
+
+
+def variants(term: str) -> list[str]:
+    """Ways a term shows up in text: other cases, other white space, longer words, cut short."""
+    core = term.rstrip("*")
+    return [core, core.lower(), core.upper(), core.title(), core.replace(" ", "  "), core.replace(" ", "\n"),
+            core.replace(" ", " \t\n "), core + "s", core + "ing", core[1:], core[:-1]]
+
+
+@st.composite
+def terms_and_text(draw: st.DrawFn) -> tuple[list[str], str]:
+    any_term = st.text(alphabet="abcxAB _-*é", min_size=1, max_size=5).filter(lambda t: bool(t.rstrip("*").strip()))
+    terms = draw(st.lists(st.sampled_from(TERM_POOL) | any_term, min_size=1, max_size=6))
+    pieces = st.sampled_from([v for t in terms for v in variants(t)]) | st.sampled_from(SEPARATORS)
+    pieces |= st.text(alphabet="abcxyABCİΣé_9 -\n*", max_size=4)
+    return terms, "".join(draw(st.lists(pieces, max_size=24)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(terms_and_text(), st.booleans())
+@example((["suicide bomb*", "bombing"], "xsuicide bombing; Suicide  bombers\nsuicide\nbomb"), False)
+@example((["ab", "b c", "c"], "xab c"), False)  # a match that does not start a word still hides the next one
+@example((["TTP"], "İTTP TTP"), True)
+@example((["İstanbul"], "İstanbul"), True)  # lowered, "İ" is two characters
+@example((["ΟΔΟΣ"], "ΟΔΟΣ'Α"), True)  # lowered, this Σ is not final: "οδοσ'α"
+@example((["counter-terrorism", "terror*"], "_counter-terrorism 9terror counter-terrorist"), False)
+def test_terms_count_as_the_regex_way(terms_text, case):
+    terms, text = terms_text
+    want = reference_count(terms, case, text)
+    compiled = keyword_terms(*terms, case=case)
+    lowered = text.lower()
+    assert compiled.count(text) == want
+    assert compiled.count(text, lowered, text_words(lowered)) == want
+    assert compiled.count(text, lowered, text_words(lowered, compiled.words)) == want
+
+
+def test_text_words_are_the_regex_words():
+    for text in ("Hello, world_1 (e.g. x9)\tnew\nline", "café-crème İstanbul ΟΔΟΣ 3½", ""):
+        assert text_words(text) == set(re.findall(r"\w+", text))
+        assert text_words(text, frozenset({"world_1", "new", "crème", "x"})) == {"world_1", "new", "crème"} & set(
+            re.findall(r"\w+", text))
+
+
+def test_lower_keeps_each_character_one_of_its_kind_but_dotted_capital_i():
+    """Entities are looked up among the words of the lowered text (Terms.count): sound as long as lower()
+    turns each character into one character that is a word character exactly when the original is."""
+    changed = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        low = char.lower()
+        if len(low) != 1 or (char.isalnum() or char == "_") != (low.isalnum() or low == "_"):
+            changed.append(char)
+    assert changed == ["İ"]
