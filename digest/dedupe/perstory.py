@@ -21,7 +21,7 @@ from digest.dedupe.features import I64, U64, Shingles, index_shingles, raw_shing
 from digest.dedupe.rules import Facts, facts
 from digest.model import Story
 
-_VERSION = "f1"
+_VERSION = "f2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ class Extra:
     weight: tuple[int, int]  # words and characters of the body (the fullest copy wins)
     headline: str | None  # the headline without wire markers
     headline_key: str  # fold(headline) ("" without a headline)
+
+    def __reduce__(self) -> tuple[type[Extra], tuple[object, ...]]:
+        return Extra, tuple(getattr(self, name) for name in self.__slots__)  # see StoryFeatures.__reduce__
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,11 @@ class StoryFeatures:
 
     def shingle_array(self) -> U64:
         return np.frombuffer(self.shingles, dtype=np.uint64)
+
+    def __reduce__(self) -> tuple[type[StoryFeatures], tuple[object, ...]]:
+        # Pickled as a constructor call: the memo is loaded on every rebuild, and this loads in half the
+        # time of the default (slots state set field by field) and saves in a third.
+        return StoryFeatures, tuple(getattr(self, name) for name in self.__slots__)
 
 
 def memo_key(story: Story) -> str:

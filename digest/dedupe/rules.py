@@ -66,6 +66,9 @@ class Facts:
     tokens: int
     numbers: frozenset[int]
 
+    def __reduce__(self) -> tuple[type[Facts], tuple[object, ...]]:
+        return Facts, tuple(getattr(self, name) for name in self.__slots__)  # see perstory.StoryFeatures.__reduce__
+
 
 def facts(story: Story, tokens: int, numbers: frozenset[int]) -> Facts:
     headline = story.headline or ""
