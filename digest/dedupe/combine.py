@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -70,7 +69,7 @@ def combine(members: Sequence[Story], known: Sequence[Known] | None = None) -> S
     headlines = [(k.headline, k.headline_key) for k in info if k.headline is not None]
     headline = None
     if headlines:
-        counts = Counter(key for _, key in headlines)
+        counts = _tally(key for _, key in headlines)
         fullest_headline = info[at].headline_key
         best = max(counts, key=lambda h: (counts[h], h == fullest_headline))
         headline = next(h for h, key in headlines if key == best)
@@ -78,14 +77,15 @@ def combine(members: Sequence[Story], known: Sequence[Known] | None = None) -> S
     dates = [s.date for s in dated]
     # "merged" only vouches for a stated date; an inferred one keeps saying how it was inferred.
     date_source = None if not dated else "merged" if dated[0].date_source in STATED_DATE_SOURCES else dated[0].date_source
-    datelines = Counter(s.dateline for s in members if s.dateline)
+    datelines = _tally(s.dateline for s in members if s.dateline)
     dateline = max(datelines, key=lambda d: (datelines[d], d == fullest.dateline)) if datelines else None
     summary: list[str] = []
     seen: set[str] = set()
     for story in (fullest, *members):
         for line in story.summary:
-            if fold(line) not in seen:
-                seen.add(fold(line))
+            key = fold(line)
+            if key not in seen:
+                seen.add(key)
                 summary.append(line)
     topics: list[str] = []
     for story in members:
@@ -108,6 +108,14 @@ def combine(members: Sequence[Story], known: Sequence[Known] | None = None) -> S
         related=(),
         line=first_source.line,
     )
+
+
+def _tally(values: Iterable[str]) -> dict[str, int]:
+    """How often each value occurs, in order of first occurrence (a Counter, without its cost for two or three)."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
 
 
 def unique_ids(stories: Sequence[Story]) -> list[Story]:
