@@ -276,9 +276,5 @@ def _assemble(
                 links=tuple(_link(stories, j) for j in judged),
             )
         )
-    merges.sort(key=lambda m: _first_source(m.sources))
-    return DedupeResult(tuple(sorted(final, key=lambda s: _first_source(s.sources))), tuple(merges), held)
-
-
-def _first_source(sources: tuple[SourceRef, ...]) -> tuple[str, int]:
-    return sources[0].path, sources[0].index
+    merges.sort(key=lambda m: (m.sources[0].path, m.sources[0].index))
+    return DedupeResult(tuple(sorted(final, key=lambda s: (s.sources[0].path, s.sources[0].index))), tuple(merges), held)

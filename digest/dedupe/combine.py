@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -120,14 +121,14 @@ def _tally(values: Iterable[str]) -> dict[str, int]:
 
 def unique_ids(stories: Sequence[Story]) -> list[Story]:
     """Ids made unique by content order: clashing stories (same headline and lede) get -2, -3 … by content."""
-    by_id: dict[str, list[int]] = {}
-    for i, story in enumerate(stories):
-        by_id.setdefault(story.id, []).append(i)
+    ids = [s.id for s in stories]
+    copies = Counter(ids)
+    by_id: dict[str, list[int]] = {}  # the clashing ids, in order of first occurrence
+    for i in (i for i, story_id in enumerate(ids) if copies[story_id] > 1):
+        by_id.setdefault(ids[i], []).append(i)
     out = list(stories)
-    taken = set(by_id)
+    taken = set(copies)
     for story_id, positions in by_id.items():
-        if len(positions) < 2:
-            continue
         ordered = sorted(positions, key=lambda i: (content_key(stories[i]), _refs(stories[i].sources)))
         n = 1
         for i in ordered[1:]:
