@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "))
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SPACE = re.compile(r"\s+")
 
@@ -15,7 +15,10 @@ def fold(text: str) -> str:
     """A comparison key: NFKC, straight quotes, collapsed white space, lower case."""
     if text.isascii():  # the same key, without the costly normalisation
         return " ".join(text.split()).lower()
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().lower()
+    text = unicodedata.normalize("NFKC", text)
+    for curly, straight in _QUOTES:  # str.replace, not str.translate: a translate table is slow on non-ASCII text
+        text = text.replace(curly, straight)
+    return _SPACE.sub(" ", text).strip().lower()
 
 
 def slugify(text: str, max_length: int = 60) -> str:
