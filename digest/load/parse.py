@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from typing import Any
 
 from digest.load.dates import first_full_date, impossible_dates, month_day, weekday_date
 from digest.load.frontmatter import Overrides, split_front_matter
@@ -82,23 +83,19 @@ def _story_from_raw(path: str, index: int, raw: RawStory, today: dt.date) -> Sto
 
 
 def _apply(story: Story, fix: Overrides) -> Story:
+    changes: dict[str, Any] = {}  # one replace(): each call builds a whole Story
     if fix.title is not None:
-        story = replace(story, headline=fix.title, title=fix.title)
+        changes.update(headline=fix.title, title=fix.title)
     if fix.date is not None:
-        story = replace(story, date=fix.date, date_source="front-matter")
-    story = replace(
-        story,
-        dateline=fix.dateline if fix.dateline is not None else story.dateline,
-        summary=fix.summary if fix.summary is not None else story.summary,
-        topics=fix.topics if fix.topics is not None else story.topics,
-        source_url=fix.source_url if fix.source_url is not None else story.source_url,
-        caption=fix.caption if fix.caption is not None else story.caption,
-    )
+        changes.update(date=fix.date, date_source="front-matter")
+    for name in ("dateline", "summary", "topics", "source_url", "caption"):
+        if (value := getattr(fix, name)) is not None:
+            changes[name] = value
     if fix.slug is not None:
-        story = replace(story, id=slugify(fix.slug, 80))
+        changes["id"] = slugify(fix.slug, 80)
     elif fix.title is not None:
-        story = replace(story, id=story_id(story.headline, story.body))
-    return story
+        changes["id"] = story_id(fix.title, story.body)
+    return replace(story, **changes)
 
 
 def _markdown_story(path: str, body: str, start_line: int) -> RawStory:
@@ -129,7 +126,8 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
     if markdown:
         raws = [_markdown_story(path, front.body, front.body_start_line)]
     else:
-        lines = [line for n, raw in enumerate(front.body.split("\n"), start=front.body_start_line) if (line := classify(n, raw))]
+        numbered = enumerate(front.body.split("\n"), start=front.body_start_line)
+        lines = [line for n, raw in numbered if raw and (line := classify(n, raw))]
         raws = pair(segment(relabel(lines)))
         for line in lines:
             if line.kind == "date" and (bad := impossible_dates(line.text)):

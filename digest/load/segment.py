@@ -97,7 +97,7 @@ def looks_like_headline(text: str) -> bool:
     # The cheap tests first: most lines are long paragraphs or sentences.
     if not 12 <= len(text) <= 250 or text[0].islower() or text[0] in _NOT_HEADLINE_START:
         return False
-    words = len(text.split())
+    words = len(text.split(maxsplit=30))  # the count up to 31: enough for the tests below
     if not 3 <= words <= 30:
         return False
     if text.endswith((".", ",", ";", ":", "…")) and not (words <= 16 and _ABBREVIATION_END.search(text)):
@@ -161,7 +161,7 @@ def same_text(a: str, b: str) -> bool:
 
 def _is_standfirst(lines: list[Line], j: int, header: Segment) -> bool:
     text = lines[j].text
-    if header.summary or len(text.split()) > 60 or split_dateline(text):
+    if header.summary or len(text.split(maxsplit=60)) > 60 or split_dateline(text):
         return False
     if not ends_sentence(text):
         # A standfirst without a full stop: right under the headline, with a byline or stamp right under it.
