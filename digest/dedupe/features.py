@@ -182,7 +182,8 @@ def raw_shingles(tok: Tokens) -> tuple[U64, I64, I64]:
     if m >= K:
         w = h[: m - K + 1].copy()
         for k in range(1, K):
-            w = w * _P + h[k : m - K + 1 + k]
+            w *= _P
+            w += h[k : m - K + 1 + k]
         valid = np.flatnonzero(doc[: m - K + 1] == doc[K - 1 :])
         wd = doc[valid]
         parts_h.append(w[valid])

@@ -5,7 +5,7 @@ the result into one `StoryFeatures` per story. Nothing in it depends on the othe
 batch, so a record made in one build is valid in the next for a story with the same `memo_key`.
 `StoryFeatures.extra` (the headline facts and sort keys) is filled in only for stories that turn out
 to be in a similar pair, since it is costly and most stories never need it.
-`gather` puts the records of a whole archive back together into the all-stories arrays.
+`gather` builds the index of the shingles two stories or more share from the records of a whole archive.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def extra(story: Story, feat: StoryFeatures) -> Extra:
 
 
 def gather(feats: Sequence[StoryFeatures]) -> Shingles:
-    """The shingle index of all the stories, from their records."""
+    """The shared-shingle index of all the stories (see `features.Shingles`), from their records."""
     n = len(feats)
     signature = np.array([f.signature for f in feats], dtype=np.uint64)
     all_h = np.frombuffer(b"".join(f.shingles for f in feats), dtype=np.uint64)

@@ -1,0 +1,72 @@
+"""The candidate step finds exactly the pairs an all-pairs comparison of shingle sets finds.
+
+Random bodies drawn from a small vocabulary (so that many shingles are shared), with exact copies,
+cut-down copies, re-sends with a changed word, 1-4 token bodies and empty bodies, compared with
+plain Python sets of the same shingle hashes.
+"""
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from digest.dedupe.candidates import similar_pairs
+from digest.dedupe.perstory import gather, story_features
+from digest.model import SourceRef, Story
+
+WORDS = [f"w{i}" for i in range(40)]
+
+
+def story(n: int, body: str) -> Story:
+    return Story(f"s{n}", None, f"s{n}", None, None, None, (), (body,) if body else (), (SourceRef(f"{n}.txt", 0),))
+
+
+def bodies(rng: random.Random, count: int) -> list[str]:
+    out: list[str] = []
+    for _ in range(count):
+        kind = rng.random()
+        if out and kind < 0.2:
+            out.append(rng.choice(out))  # an exact copy
+        elif out and kind < 0.35:
+            words = rng.choice(out).split()
+            out.append(" ".join(words[: max(1, len(words) * rng.randint(6, 10) // 10)]))  # cut down
+        elif out and kind < 0.5:
+            words = rng.choice(out).split() or ["x"]
+            words[rng.randrange(len(words))] = rng.choice(WORDS)  # a changed word
+            out.append(" ".join(words))
+        elif kind < 0.6:
+            out.append(" ".join(rng.choices(WORDS, k=rng.randint(0, 4))))  # short or empty
+        else:
+            out.append(" ".join(rng.choices(WORDS[: rng.randint(3, 40)], k=rng.randint(5, 60))))
+    return out
+
+
+def all_pairs(sets: list[set[int]], c: float) -> dict[tuple[int, int], tuple[float, float]]:
+    found = {}
+    for a, b in itertools.combinations(range(len(sets)), 2):
+        if sets[a] and sets[b]:
+            both = len(sets[a] & sets[b])
+            contain = both / min(len(sets[a]), len(sets[b]))
+            if contain >= c - 1e-12:
+                found[(a, b)] = (both / len(sets[a] | sets[b]), contain)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_similar_pairs_equal_an_all_pairs_comparison(seed):
+    rng = random.Random(seed)
+    stories = [story(i, text) for i, text in enumerate(bodies(rng, rng.randint(1, 30)))]
+    feats = story_features(stories)
+    sets = [set(np.frombuffer(f.shingles, dtype=np.uint64).tolist()) for f in feats]
+    shingles = gather(feats)
+    assert shingles.size.tolist() == [len(s) for s in sets]
+    c = rng.choice([0.5, 0.8, 0.9])
+    pairs = similar_pairs(shingles, c)
+    got = {
+        (a, b): (j, k)
+        for a, b, j, k in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.jaccard.tolist(), pairs.containment.tolist(), strict=True)
+    }
+    assert got == all_pairs(sets, c)  # the same divisions of the same counts
+    same = {(a, b) for a, b, s in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.same_text.tolist(), strict=True) if s}
+    assert same == {(a, b) for a, b in got if stories[a].body == stories[b].body}
