@@ -2,6 +2,8 @@
 
 import datetime as dt
 import re
+import string
+import sys
 import unicodedata
 
 import pytest
@@ -89,6 +91,7 @@ RULES_CONFIG = parse_config({
          "entities": ["TTP", "BLA"], "patterns": ["tehreek-?e-?taliban", "k+ill", "ab?c"], "min_matches": 2},
         {"name": "China", "keywords": ["China", "Xi Jinping"], "patterns": ["sino[- ]pak", "x|yz", "[a-z]q", "(?:foo)bar"]},
         {"name": "Letters", "patterns": ["kelvin", "is", "ss", "I", "K{2}"], "min_matches": 3},
+        {"name": "Island", "patterns": ["island"]},
     ],
 })
 RULES = matchers(RULES_CONFIG.topics)
@@ -97,7 +100,8 @@ STORY_PIECES = [
     "suicide bombing", "Suicide  Bombers", "xsuicide bombing", "terrorism", "counter-terrorism", "TTP", "ttp", "BLA",
     "Tehreek-e-Taliban", "TEHREEKETALIBAN", "kill", "KKill", "\u212aill", "ac", "ABC", "China", "Xi  Jinping",
     "Sino-Pak", "\u017fino pak", "x", "YZ", "aq", "Q", "foobar", "FOOBAR", "Kelvin", "\u212aelvin", "is", "\u0131s",
-    "ss", "\u017f\u017f", "\u00df", "\u0130", "I", "kk", "\u212a\u212a", " ", "  ", "\n", ", ", "-", "_", "9", "\u00e9",
+    "ss", "\u017f\u017f", "\u00df", "\u0130", "I", "kk", "island", "\u0130SLAND", "\u0131sland", "i\u017fland", "\u212a\u212a",
+    " ", "  ", "\n", ", ", "-", "_", "9", "\u00e9", "£",
 ]
 story_texts = st.lists(st.sampled_from(STORY_PIECES) | st.text(alphabet="abkqxyzAKI -\n", max_size=4), max_size=20).map("".join)
 
@@ -106,6 +110,9 @@ story_texts = st.lists(st.sampled_from(STORY_PIECES) | st.text(alphabet="abkqxyz
 @given(story_texts, story_texts, st.lists(story_texts, max_size=3))
 @example("Pakistan-Afghan talks", "", ["\u212aelvin is KKill \u212a\u212a"])
 @example("", "", ["\u017f\u017f \u0131s \u0130s"])  # long s, dotless i and İ match s and i case-blind, but lower otherwise
+@example("\u0131sland", "", [])
+@example("\u0130sland", "", [])
+@example("i\u017fland", "", [])
 def test_matched_topics_as_the_plain_regexes(headline, summary, body):
     case = story("s", title=headline or "T", summary=(summary,) if summary else (), body=tuple(body))
     assert matched_topics(case, RULES) == reference_topics(case, RULES_CONFIG.topics)
@@ -132,6 +139,18 @@ def test_matched_topics_as_the_plain_regexes(headline, summary, body):
 )
 def test_literal_start(pattern, start):
     assert _literal_start(pattern) == start
+
+
+def test_only_three_letters_match_ascii_case_blind_but_lower_to_something_else():
+    """matched_topics skips a pattern when the lowered text lacks its lowered ASCII start, unless the text has one
+    of these: each matches an ASCII letter case-blind, yet lower() does not turn it into that letter."""
+    others = "".join(chr(c) for c in range(128, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    odd = set()
+    for ascii_char in string.ascii_letters + string.digits + " ":
+        for m in re.finditer(re.escape(ascii_char), others, re.IGNORECASE):
+            if m.group().lower() != ascii_char.lower():
+                odd.add(m.group())
+    assert odd == {"ı", "İ", "ſ"}
 
 
 def test_story_text_is_normalized_once_for_all_rules():
