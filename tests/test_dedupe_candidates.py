@@ -11,7 +11,7 @@ import random
 import numpy as np
 import pytest
 
-from digest.dedupe.candidates import similar_pairs
+from digest.dedupe.candidates import _rarest_first, similar_pairs
 from digest.dedupe.perstory import gather, story_features
 from digest.model import SourceRef, Story
 
@@ -70,3 +70,15 @@ def test_similar_pairs_equal_an_all_pairs_comparison(seed):
     assert got == all_pairs(sets, c)  # the same divisions of the same counts
     same = {(a, b) for a, b, s in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.same_text.tolist(), strict=True) if s}
     assert same == {(a, b) for a, b in got if stories[a].body == stories[b].body}
+
+
+def test_rarest_first_sorts_the_same_with_packed_keys_and_without():
+    rng = np.random.default_rng(0)
+    df = rng.integers(2, 50, 300)
+    pairs = np.unique(np.stack([rng.integers(0, 100, 2000), rng.integers(0, 300, 2000)], axis=1), axis=0)
+    doc, shingle = pairs[:, 0], pairs[:, 1]
+    packed = _rarest_first(doc, shingle, df, 100)
+    three_keys = _rarest_first(doc, shingle, df, 1 << 60)  # too many stories to pack: a lexsort
+    expected = sorted(zip(doc.tolist(), df[shingle].tolist(), shingle.tolist(), strict=True))
+    for d_sorted, s_sorted in (packed, three_keys):
+        assert list(zip(d_sorted.tolist(), df[s_sorted].tolist(), s_sorted.tolist(), strict=True)) == expected
