@@ -1,6 +1,6 @@
 """Dates as pasted pages write them, parsed explicitly (no guessing, never "today").
 
-- `date_line`: a line that is only a publication/update stamp ("Published On 26 Mar 2025",
+- `read_stamp`: a line that is only a publication/update stamp ("Published On 26 Mar 2025",
   "March 26, 20252:30 PM GMT+5", "Updated 3:14 PM GMT+5, Mar 26, 2025", "2025-03-26 19:32:15").
 - `first_full_date`: a day-month-year mentioned in running text.
 - `infer_year`: "Wednesday (March 26)" gets the latest year, not after the build date, in which
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 MONTHS = {
     name: number
@@ -104,8 +103,7 @@ _LABEL_PART = re.compile(r"^\s*(?:(?:source|editor|author|reporter|desk)\s*:|by\
 DateKind = Literal["published", "updated"]
 
 
-@dataclass(frozen=True, slots=True)
-class FoundDate:
+class FoundDate(NamedTuple):
     date: dt.date
     kind: DateKind
 
@@ -125,28 +123,45 @@ def _make_date(match: re.Match[str]) -> dt.date | None:
         return None  # "February 30, 2025": not a date
 
 
-def date_line(line: str) -> tuple[FoundDate, ...] | None:
+class Stamp(NamedTuple):
+    """What a stamp line tells: its dates, and the day-month-year texts on it that no calendar has."""
+
+    dates: tuple[FoundDate, ...]
+    impossible: tuple[str, ...] = ()
+
+
+_UNDATED_STAMP = Stamp(())
+
+
+def read_stamp(line: str) -> Stamp | None:
     """The dates on a stamp line, each marked published or updated; None if the line is not a stamp."""
     if len(line) > 160:
         return None
     if not _YEARISH.search(line):
         # No date here, but "Updated about 2 hours ago" is a stamp without a usable one.
-        return () if _STAMP_START.match(line) and _only_stamp_words(line) else None
-    if "|" in line:
-        line = " | ".join(part for part in line.split("|") if not _LABEL_PART.match(part))
-    matches = list(_FULL_DATE.finditer(line))
+        return _UNDATED_STAMP if _STAMP_START.match(line) and _only_stamp_words(line) else None
+    labelled = "|" in line
+    text = " | ".join(part for part in line.split("|") if not _LABEL_PART.match(part)) if labelled else line
+    matches = list(_FULL_DATE.finditer(text))
     if not matches:
         # "Updated about 2 hours ago" is a stamp without a usable date.
-        return () if _STAMP_START.match(line) and _only_stamp_words(line) else None
-    if not _only_stamp_words(_without(line, matches)):
+        if not (_STAMP_START.match(text) and _only_stamp_words(text)):
+            return None
+        return Stamp((), tuple(impossible_dates(line))) if labelled else _UNDATED_STAMP
+    if not _only_stamp_words(_without(text, matches)):
         return None
     found = []
+    impossible = []
     for match in matches:
         date = _make_date(match)
-        if date is not None:
-            kind: DateKind = "updated" if _UPDATED.search(line[: match.start()].rsplit("ublished", 1)[-1]) else "published"
+        if date is None:
+            impossible.append(match.group(0).strip())
+        else:
+            kind: DateKind = "updated" if _UPDATED.search(text[: match.start()].rsplit("ublished", 1)[-1]) else "published"
             found.append(FoundDate(date, kind))
-    return tuple(found)
+    if labelled:  # the labelled parts dropped above may hold dates too: report those of the whole line
+        impossible = impossible_dates(line)
+    return Stamp(tuple(found), tuple(impossible))
 
 
 def impossible_dates(line: str) -> list[str]:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Literal, NamedTuple
 
-from digest.load.dates import FoundDate, date_line
+from digest.load.dates import FoundDate, read_stamp
 
 Kind = Literal["text", "bullet", "url", "date", "byline", "caption", "furniture"]
 
@@ -196,6 +196,7 @@ class Line(NamedTuple):  # a tuple, not a frozen dataclass: every pasted line ma
     text: str
     dates: tuple[FoundDate, ...] = ()
     whole: str = ""  # a bullet's line with its marker, as a body paragraph keeps it
+    impossible: tuple[str, ...] = ()  # a stamp's day-month-year texts that no calendar has
 
 
 def clean(raw: str) -> str:
@@ -239,37 +240,34 @@ def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text))
 
 
-Found = tuple[Kind, str, tuple[FoundDate, ...], str]  # a Line without its number: kind, text, dates, whole
-
-
 def classify(number: int, raw: str) -> Line | None:
     """The line's kind, or None for a blank line."""
-    found = _classify_short(raw) if len(raw) <= _SHORT_LINE else _classify_text(raw)
-    return None if found is None else Line(number, *found)
+    line = _classify_short(raw) if len(raw) <= _SHORT_LINE else _classify_text(raw)
+    return None if line is None else Line(number, *line[1:])
 
 
-def _classify_text(raw: str) -> Found | None:
+def _classify_text(raw: str) -> Line | None:
+    """What the text of a line is (as a Line numbered 0)."""
     text = clean(raw)
     if not text:
         return None
     if url := _URL.match(text):
-        return "url", url.group("url"), (), ""
+        return Line(0, "url", url.group("url"))
     if bullet := _BULLET.match(text):
-        return "bullet", bullet.group("text").strip(), (), text
-    dates = date_line(text)
-    if dates is not None:
-        return "date", text, dates, ""
+        return Line(0, "bullet", bullet.group("text").strip(), whole=text)
+    if (stamp := read_stamp(text)) is not None:
+        return Line(0, "date", text, stamp.dates, impossible=stamp.impossible)
     if caption := _IMAGE_CAPTION.match(text):
-        return "caption", caption.group("text"), (), ""
+        return Line(0, "caption", caption.group("text"))
     if len(text) <= _LONGEST_DESK_NAME and text.lower() in _DESK_NAMES:  # lower() never shortens a text
-        return "byline", text, (), ""
+        return Line(0, "byline", text)
     if is_furniture(text):
-        return "furniture", text, (), ""
+        return Line(0, "furniture", text)
     if is_byline(text):
-        return "byline", text, (), ""
+        return Line(0, "byline", text)
     if is_caption(text):
-        return "caption", text, (), ""
-    return "text", text, (), ""
+        return Line(0, "caption", text)
+    return Line(0, "text", text)
 
 
 # Pasted pages repeat their short lines (buttons, stamps, bylines, desk names) from file to file: each is

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from digest.load.dates import first_full_date, impossible_dates, month_day, weekday_date
+from digest.load.dates import first_full_date, month_day, weekday_date
 from digest.load.frontmatter import Overrides, split_front_matter
 from digest.load.lines import classify, relabel
 from digest.load.segment import RawStory, looks_like_headline, pair, segment, split_dateline
@@ -130,8 +130,8 @@ def parse_text(path: str, text: str, today: dt.date, markdown: bool = False) -> 
         lines = [line for n, raw in numbered if raw and (line := classify(n, raw))]
         raws = pair(segment(relabel(lines)))
         for line in lines:
-            if line.kind == "date" and (bad := impossible_dates(line.text)):
-                problems.append(Problem(path, line.number, "warning", f"'{bad[0]}' is not a real date; ignored"))
+            if line.impossible:
+                problems.append(Problem(path, line.number, "warning", f"'{line.impossible[0]}' is not a real date; ignored"))
         problems.extend(p for raw in raws for p in _future_dates(path, raw, today))
     stories = [_story_from_raw(path, index, raw, today) for index, raw in enumerate(raws)]
     if markdown:
