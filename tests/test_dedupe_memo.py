@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from test_dedupe import STORIES
 
+from digest.cache import UsedDict
 from digest.dedupe import dedupe
 from digest.dedupe.perstory import StoryFeatures, memo_key
 from digest.model import SourceRef
@@ -65,3 +66,16 @@ def test_headline_only_and_summary_only_edits_change_the_key():
         memo_key(replace(story, body=(*story.body, "x"))),
     }
     assert len(keys) == 5
+
+
+def test_every_story_record_is_looked_up():
+    """The build keeps the memo entries a dedupe looked up (cache.UsedDict): every story's, cold, warm and after an edit."""
+    memo = UsedDict()
+    dedupe(STORIES, memo)
+    wanted = {memo_key(s) for s in STORIES}
+    assert memo.used >= wanted
+    for stories in (STORIES, (*STORIES[:-1], replace(STORIES[-1], body=(*STORIES[-1].body, "One more line.")))):
+        warm = UsedDict()
+        warm.update(memo)
+        dedupe(stories, warm)
+        assert warm.used >= {memo_key(s) for s in stories}
