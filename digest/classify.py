@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -97,14 +98,14 @@ def matchers(topics: Iterable[Topic]) -> tuple[Matcher, ...]:
     return tuple(out)
 
 
-_LITERAL_START = re.compile(r"[A-Za-z0-9 ]*")
+_LITERAL = string.ascii_letters + string.digits + " "
 
 
 def _literal_start(pattern: str) -> str:
     """The ASCII letters, digits and spaces every match of the pattern starts with, lowered ("" if unsure)."""
     if "|" in pattern:  # an alternative need not start with them
         return ""
-    start = _LITERAL_START.match(pattern).group()  # type: ignore[union-attr]  # * matches the empty string
+    start = pattern[:len(pattern) - len(pattern.lstrip(_LITERAL))]
     if pattern[len(start):len(start) + 1] in ("?", "*", "+", "{"):  # the last one is optional or repeated
         start = start[:-1]
     return start.lower()
@@ -118,11 +119,22 @@ def matched_topics(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
     """Slugs of the configured topics whose rules match the story, in configuration order."""
     text = story_text(story)
     lowered = text.lower()
-    words = text_words(lowered, frozenset().union(*(terms.words for rule in rules for terms in rule.terms)))
+    words = text_words(lowered, _words_looked_for(rules))
     # Case-blind, an ASCII letter matches only what lower() turns into its lower case, but for three non-ASCII
     # letters (tests/test_classify.py): without those, the lowered text has a pattern's lowered start where it matches.
     starts_sure = text.isascii() or not ("ı" in text or "İ" in text or "ſ" in text)
     return tuple(rule.topic.slug for rule in rules if _enough_hits(rule, text, lowered, words, starts_sure))
+
+
+_last_words_looked_for: tuple[object, frozenset[str]] = ((), frozenset())
+
+
+def _words_looked_for(rules: Sequence[Matcher]) -> frozenset[str]:
+    """Every word the rules' terms need; kept for the last tuple of rules, as a build matches all stories with one."""
+    global _last_words_looked_for
+    if _last_words_looked_for[0] is not rules or not isinstance(rules, tuple):
+        _last_words_looked_for = (rules, frozenset().union(*(terms.words for rule in rules for terms in rule.terms)))
+    return _last_words_looked_for[1]
 
 
 def _enough_hits(rule: Matcher, text: str, lowered: str, words: AbstractSet[str], starts_sure: bool) -> bool:

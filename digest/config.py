@@ -180,7 +180,7 @@ def text_words(text: str, among: frozenset[str] | None = None) -> AbstractSet[st
     # times faster than _WORD.findall; only pieces with other characters (as in "£38") need the regex.
     pieces = text.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
     if not text.isascii():
-        pieces = [word for piece in pieces for word in ((piece,) if piece.isascii() else _WORD.findall(piece))]
+        pieces = [p for p in pieces if p.isascii()] + _WORD.findall(" ".join(p for p in pieces if not p.isascii()))
     return set(pieces) if among is None else among.intersection(pieces)
 
 
@@ -214,6 +214,8 @@ def _by_first_character(alternatives: list[str]) -> str:
     """The regex alternatives joined with `|`, those with the same first character as one group: `re` then tries
     one group at each place instead of every alternative. Same matches: the order within a group is kept, and
     alternatives that start with different characters never match at the same place."""
+    if "" in alternatives or r"\w*" in alternatives:  # terms of only "*" or spaces (digest.yaml refuses them)
+        return "|".join(alternatives)
     groups: dict[str, list[str]] = {}
     for alternative in alternatives:
         first = alternative[:2] if alternative.startswith("\\") else alternative[:1]  # re.escape's "\\$"
@@ -270,7 +272,7 @@ def keyword_terms(*terms: str, case: bool) -> Terms:
     cased = [t if case else t.lower() for t in terms]
     sources = {_term_source(t) for t in cased}
     alternatives = sorted(sources, key=lambda x: (-len(x), x))
-    needs = {_term_needs(t, case) for t in cased}
+    needs = {_term_needs(t, case) for t in cased} or {""}  # no terms: the empty regex matches anywhere
     return Terms(re.compile(rf"(?:{_by_first_character(alternatives)})(?!\w)"), case,
                  tuple(n for n in needs if isinstance(n, frozenset)), tuple(sorted(n for n in needs if isinstance(n, str))))
 
