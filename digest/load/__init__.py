@@ -30,11 +30,16 @@ def _skip_reason(name: str) -> str | None:
         return "editor swap or backup file"
     if name.startswith("."):
         return "hidden file"
-    dot = name.rfind(".")
-    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # Path(name).suffix, without a Path
-    if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
+    if _suffix(name) not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
         return f"not an article file (only {', '.join(sorted(TEXT_SUFFIXES | MARKDOWN_SUFFIXES))} are read)"
     return None
+
+
+def _suffix(path: str) -> str:
+    """PurePosixPath(path).suffix in lower case, without a path object (pathlib's is slow for 10,000 files)."""
+    name = next((part for part in reversed(path.split("/")) if part not in ("", ".")), "")
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
@@ -47,7 +52,7 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
     if decoded.text is None:
         reason = decoded.reason or "unreadable"
         return [], [Problem(path, decoded.line, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
-    markdown = Path(path).suffix.lower() in MARKDOWN_SUFFIXES
+    markdown = _suffix(path) in MARKDOWN_SUFFIXES
     try:
         stories, problems = parse_text(path, decoded.text, today, markdown=markdown)
     except RecursionError as exc:  # pathological input: report it, never stop the run

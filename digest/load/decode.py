@@ -9,15 +9,14 @@ people actually paste and never guesses an exotic one for a short file.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Control characters other than tab, LF, CR and form feed: a text file has next to none.
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 _CONTROL_TABLE = bytes.maketrans(_CONTROL, b"\0" * len(_CONTROL))
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     text: str | None
     encoding: str | None
     reason: str | None = None  # why there is no text
@@ -35,7 +34,7 @@ def _cp1252(data: bytes) -> str:
 
 
 def decode(data: bytes) -> Decoded:
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies the file
         return Decoded(None, None, "empty file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:

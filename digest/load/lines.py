@@ -168,6 +168,9 @@ _CAPTION_CREDIT = re.compile(
     )\.?$""",
     re.VERBOSE,
 )
+# What each form of credit above has: a colon (PHOTO: …), a slash (REUTERS/…), white space and a dash (— Reuters)
+# or a closing bracket at the end. Searching for these is cheap; lines without any need no search for a credit.
+_CREDIT_SIGN = re.compile(r"[:/]|\s[—–-]|[)\]]\.?$")
 _BYLINE = re.compile(
     r"^By\s+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&)(?:[\s,]+(?:[A-Z][\w.'’-]*|de|al|bin|ul|ur|van|von|and|&))*"
     r"(?:\s*[|,–—-]\s*[\w .,'’&-]{0,60})?$"
@@ -222,14 +225,14 @@ def is_furniture(text: str) -> bool:
 
 
 def is_caption(text: str) -> bool:
-    # Credits end the line and are short: searching the tail keeps this linear in the line. Every credit
-    # form but the bracketed ones has a dash, a colon or a slash near the end.
+    # Credits end the line and are short: searching the tail keeps this linear in the line.
     if len(text) >= 600:
         return False
     end = text[-70:]
     if not text.endswith((")", "]")) and not ("-" in end or ":" in end or "/" in end or "—" in end or "–" in end):
-        return False
-    return bool(_CAPTION_CREDIT.search(text[-160:]))
+        return False  # every credit form but the bracketed ones has a dash, a colon or a slash near the end
+    tail = text[-160:]
+    return bool(_CREDIT_SIGN.search(tail)) and bool(_CAPTION_CREDIT.search(tail))
 
 
 def is_byline(text: str) -> bool:
@@ -242,38 +245,39 @@ def ends_sentence(text: str) -> bool:
 
 def classify(number: int, raw: str) -> Line | None:
     """The line's kind, or None for a blank line."""
-    line = _classify_short(raw) if len(raw) <= _SHORT_LINE else _classify_text(raw)
+    if len(raw) > _SHORT_LINE:
+        return _classify(raw, number)
+    line = _classify_short(raw)
     return None if line is None else Line(number, *line[1:])
 
 
-def _classify_text(raw: str) -> Line | None:
-    """What the text of a line is (as a Line numbered 0)."""
+def _classify(raw: str, number: int = 0) -> Line | None:
     text = clean(raw)
     if not text:
         return None
     if url := _URL.match(text):
-        return Line(0, "url", url.group("url"))
+        return Line(number, "url", url.group("url"))
     if bullet := _BULLET.match(text):
-        return Line(0, "bullet", bullet.group("text").strip(), whole=text)
+        return Line(number, "bullet", bullet.group("text").strip(), whole=text)
     if (stamp := read_stamp(text)) is not None:
-        return Line(0, "date", text, stamp.dates, impossible=stamp.impossible)
+        return Line(number, "date", text, stamp.dates, impossible=stamp.impossible)
     if caption := _IMAGE_CAPTION.match(text):
-        return Line(0, "caption", caption.group("text"))
+        return Line(number, "caption", caption.group("text"))
     if len(text) <= _LONGEST_DESK_NAME and text.lower() in _DESK_NAMES:  # lower() never shortens a text
-        return Line(0, "byline", text)
+        return Line(number, "byline", text)
     if is_furniture(text):
-        return Line(0, "furniture", text)
+        return Line(number, "furniture", text)
     if is_byline(text):
-        return Line(0, "byline", text)
+        return Line(number, "byline", text)
     if is_caption(text):
-        return Line(0, "caption", text)
-    return Line(0, "text", text)
+        return Line(number, "caption", text)
+    return Line(number, "text", text)
 
 
 # Pasted pages repeat their short lines (buttons, stamps, bylines, desk names) from file to file: each is
-# classified once. Long lines are not kept, so the memo stays small.
+# classified once (as line 0; classify puts in the number). Long lines are not kept, so the memo stays small.
 _SHORT_LINE = 100
-_classify_short = functools.lru_cache(maxsize=4096)(_classify_text)
+_classify_short = functools.lru_cache(maxsize=4096)(_classify)
 
 
 def relabel(lines: list[Line]) -> list[Line]:
@@ -282,16 +286,16 @@ def relabel(lines: list[Line]) -> list[Line]:
     in_tags = False
     for line in lines:
         prev = out[-1] if out else None
-        under_caption_label = prev is not None and prev.kind == "furniture" and prev.text.lower().startswith("image caption")
-        if under_caption_label and line.kind == "text":
+        is_text = line.kind == "text"
+        if is_text and prev is not None and prev.kind == "furniture" and prev.text.lower().startswith("image caption"):
             out.append(Line(line.number, "caption", line.text))
-        elif in_tags and line.kind == "text" and len(line.text) <= 40 and not ends_sentence(line.text):
+        elif is_text and in_tags and len(line.text) <= 40 and not ends_sentence(line.text):
             out.append(Line(line.number, "furniture", line.text))
-        elif prev is not None and prev.kind == "text" and _LONE_DATELINE.match(prev.text) and line.kind == "text":
+        elif is_text and prev is not None and prev.kind == "text" and _LONE_DATELINE.match(prev.text):
             out[-1] = Line(prev.number, "text", f"{prev.text} {line.text}")
         else:
             out.append(line)
-        if line.kind in ("text", "furniture") and line.text.lower().rstrip(":").strip() in _TAG_LIST:
+        if (is_text or line.kind == "furniture") and line.text.lower().rstrip(":").strip() in _TAG_LIST:
             out[-1] = Line(line.number, "furniture", line.text)
             in_tags = True
         elif line.kind != "furniture" and out[-1].kind != "furniture":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from digest.load.dates import FoundDate
 from digest.load.lines import Line, ends_sentence
@@ -59,8 +60,7 @@ class Segment:
             self.caption = line.text
 
 
-@dataclass(frozen=True, slots=True)
-class RawStory:
+class RawStory(NamedTuple):
     start: int
     headline: str | None
     headline_line: int | None
@@ -71,8 +71,7 @@ class RawStory:
     caption: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Dateline:
+class Dateline(NamedTuple):
     place: str | None
     month_day_text: str | None
     rest: str
