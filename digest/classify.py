@@ -14,6 +14,7 @@ import string
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from typing import overload
 
 from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize, text_words
 from digest.model import Story
@@ -88,14 +89,32 @@ class Classified:
     by_topic: tuple[tuple[str, Timeline], ...]  # slug -> that topic's timeline, in topic order
 
 
-def matchers(topics: Iterable[Topic]) -> tuple[Matcher, ...]:
+@dataclass(frozen=True, slots=True)
+class TopicRules(Sequence[Matcher]):
+    """The matchers of every configured topic, and every word their terms need (found once per story)."""
+
+    matchers: tuple[Matcher, ...]
+    words: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.matchers)
+
+    @overload
+    def __getitem__(self, index: int) -> Matcher: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Matcher]: ...
+    def __getitem__(self, index: int | slice) -> Matcher | Sequence[Matcher]:
+        return self.matchers[index]
+
+
+def matchers(topics: Iterable[Topic]) -> TopicRules:
     out = []
     for topic in topics:
         terms = [keyword_terms(*topic.keywords, case=False)] if topic.keywords else []  # one pass for all keywords
         terms += [keyword_terms(*topic.entities, case=True)] if topic.entities else []
         patterns = tuple(re.compile(p, re.IGNORECASE) for p in topic.patterns)
         out.append(Matcher(topic, tuple(terms), patterns, tuple(_literal_start(p) for p in topic.patterns)))
-    return tuple(out)
+    return TopicRules(tuple(out), _words_looked_for(out))
 
 
 _LITERAL = string.ascii_letters + string.digits + " "
@@ -119,22 +138,16 @@ def matched_topics(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
     """Slugs of the configured topics whose rules match the story, in configuration order."""
     text = story_text(story)
     lowered = text.lower()
-    words = text_words(lowered, _words_looked_for(rules))
+    words = text_words(lowered, rules.words if isinstance(rules, TopicRules) else _words_looked_for(rules))
     # Case-blind, an ASCII letter matches only what lower() turns into its lower case, but for three non-ASCII
     # letters (tests/test_classify.py): without those, the lowered text has a pattern's lowered start where it matches.
     starts_sure = text.isascii() or not ("ı" in text or "İ" in text or "ſ" in text)
     return tuple(rule.topic.slug for rule in rules if _enough_hits(rule, text, lowered, words, starts_sure))
 
 
-_last_words_looked_for: tuple[object, frozenset[str]] = ((), frozenset())
-
-
 def _words_looked_for(rules: Sequence[Matcher]) -> frozenset[str]:
-    """Every word the rules' terms need; kept for the last tuple of rules, as a build matches all stories with one."""
-    global _last_words_looked_for
-    if _last_words_looked_for[0] is not rules or not isinstance(rules, tuple):
-        _last_words_looked_for = (rules, frozenset().union(*(terms.words for rule in rules for terms in rule.terms)))
-    return _last_words_looked_for[1]
+    """Every word the rules' terms need (`TopicRules` holds them: a build matches every story with one)."""
+    return frozenset().union(*(terms.words for rule in rules for terms in rule.terms))
 
 
 def _enough_hits(rule: Matcher, text: str, lowered: str, words: AbstractSet[str], starts_sure: bool) -> bool:
@@ -171,6 +184,7 @@ def assign_topics(
     """`match` finds the configured topics of one story (the build passes a memoized `matched_topics`)."""
     rules = matchers(config.topics)
     known = {t.slug: t for t in config.topics}
+    position = {slug: i for i, slug in enumerate(known)}
     extra: dict[str, Topic] = {}
     out = []
     for story in stories:
@@ -181,8 +195,9 @@ def assign_topics(
                 extra.setdefault(topic.slug, topic)
             if topic.slug not in slugs:
                 slugs.append(topic.slug)
-        order = {slug: i for i, slug in enumerate([*known, *sorted(extra)])}
-        out.append(replace(story, topics=tuple(sorted(slugs, key=order.__getitem__))))
+        # configured topics in configuration order, then the others by slug
+        tagged = tuple(sorted(slugs, key=lambda slug: (0, position[slug], "") if slug in position else (1, 0, slug)))
+        out.append(story if tagged == story.topics else replace(story, topics=tagged))
     return tuple(out), (*config.topics, *(extra[k] for k in sorted(extra)))
 
 
@@ -190,8 +205,13 @@ def _newest_first(story: Story) -> tuple[int, str, str]:
     return (-(story.date.toordinal() if story.date else 0), fold(story.title), story.id)
 
 
-def events(stories: Sequence[Story]) -> tuple[Event, ...]:
-    """Group related stories (connected through .related, within this set) into events."""
+SortKey = Callable[[Story], tuple[int, str, str]]
+
+
+def events(stories: Sequence[Story], newest_first: SortKey = _newest_first) -> tuple[Event, ...]:
+    """Group related stories (connected through .related, within this set) into events.
+
+    `newest_first` is `_newest_first` or a memo of it (folding every title costs more than the grouping)."""
     by_id = {s.id: s for s in stories}
     parent = {s.id: s.id for s in stories}
 
@@ -212,17 +232,17 @@ def events(stories: Sequence[Story]) -> tuple[Event, ...]:
         groups.setdefault(find(story.id), []).append(story)
     out = []
     for members in groups.values():
-        members.sort(key=_newest_first)
+        members.sort(key=newest_first)
         out.append(Event(members[0].date, tuple(members)))
-    out.sort(key=lambda e: _newest_first(e.lead))
+    out.sort(key=lambda e: newest_first(e.lead))
     return tuple(out)
 
 
-def timeline(stories: Sequence[Story]) -> Timeline:
+def timeline(stories: Sequence[Story], newest_first: SortKey = _newest_first) -> Timeline:
     """Events by day, days by month, newest first; undated events last, by title."""
     dated: dict[dt.date, list[Event]] = {}
     undated: list[Event] = []
-    for event in events(stories):
+    for event in events(stories, newest_first):
         if event.date is None:
             undated.append(event)
         else:
@@ -240,7 +260,13 @@ def timeline(stories: Sequence[Story]) -> Timeline:
 
 def classify(stories: Sequence[Story], config: SiteConfig, match: Match = matched_topics) -> Classified:
     tagged, topics = assign_topics(stories, config, match)
-    whole = timeline(tagged)
+    keys = {id(s): _newest_first(s) for s in tagged}  # each title folded once for all the timelines
+    newest_first: SortKey = lambda story: keys[id(story)]  # noqa: E731
+    whole = timeline(tagged, newest_first)
     ordered = whole.stories()
-    by_topic = tuple((t.slug, timeline([s for s in ordered if t.slug in s.topics])) for t in topics)
+    members: dict[str, list[Story]] = {t.slug: [] for t in topics}
+    for story in ordered:
+        for slug in story.topics:
+            members[slug].append(story)
+    by_topic = tuple((t.slug, timeline(members[t.slug], newest_first)) for t in topics)
     return Classified(ordered, topics, whole, by_topic)
