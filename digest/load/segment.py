@@ -18,9 +18,11 @@ from digest.load.dates import FoundDate
 from digest.load.lines import Line, ends_sentence
 from digest.text import fold
 
+# The second form of place ("Beijing (Xinhua)") takes its words whole (*+, ++: never given back in part, as only
+# a comma, a space or a bracket may follow a place), which spares the regex most of its backtracking on sentences.
 _DATELINE = re.compile(
     r"""^(?P<place>[A-Z][A-Z.'’\-]+(?:[ /]+[A-Z][A-Z.'’\-]+){0,3}(?:,\s*[A-Z][A-Za-z.'’\-]+(?:\s[A-Z][A-Za-z.'’\-]+){0,2})?
-      |[A-Z][\w'’.\-]*(?:\s[\w'’.\-]+){0,3}(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
+      |[A-Z][\w'’.\-]*+(?:\s[\w'’.\-]++){0,3}(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?=(?:,\s*\w+\.?\s+\d{1,2})?\s*\((?:AFP|AP|Reuters|Xinhua|APP|IANS|PTI|Anadolu)\)))
     (?:,\s*(?P<monthday>[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}))?
     \s*(?:\((?P<agency>[A-Za-z][\w .]{0,20})\))?
     \s*(?::|—|–|--|-)\s*(?P<rest>\S.*)$""",
