@@ -164,7 +164,7 @@ def _story_warnings(path: str, index: int, story: Story) -> list[Problem]:
     out = []
     if story.headline is None:
         out.append(Problem(path, story.line, "warning", f"{where} has no headline; its title falls back to the lede"))
-    elif not looks_like_headline(story.headline) and len(story.headline) > 250:
+    elif len(story.headline) > 250 and not looks_like_headline(story.headline):
         out.append(Problem(path, story.line, "warning", f"{where} has an unusually long headline"))
     if story.date is None:
         out.append(Problem(path, story.line, "warning", f"{where} is undated: no publication date found"))

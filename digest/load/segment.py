@@ -289,13 +289,13 @@ def _give_to_nearest(run: Segment, pairs: list[tuple[Segment | None, Segment | N
 
 def _raw_story(header: Segment | None, body: Segment | None) -> RawStory:
     parts = [s for s in (header, body) if s is not None]
-    paragraphs = [(n, _drop_signoff(text)) for n, text in (body.paragraphs if body else [])]
+    paragraphs = tuple((n, kept) for n, text in (body.paragraphs if body else []) if (kept := _drop_signoff(text)))
     return RawStory(
         start=min(s.start for s in parts),
         headline=header.headline if header else None,
         headline_line=header.start if header else None,
         summary=tuple(header.summary if header else []),
-        paragraphs=tuple((n, t) for n, t in paragraphs if t),
+        paragraphs=paragraphs,
         dates=tuple(d for s in parts for d in s.dates),
         source_url=next((s.source_url for s in parts if s.source_url), None),
         caption=next((s.caption for s in parts if s.caption), None),
