@@ -238,6 +238,29 @@ def test_impossible_dates_are_not_dates_and_are_reported(tmp_path: Path) -> None
     assert any("undated" in p.message for p in feb)
 
 
+def test_impossible_date_in_a_labelled_part_of_a_stamp_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "xinhua.txt").write_text(
+        "China and Pakistan sign a new trade pact\nSource: Feb 30, 2025| 2025-03-26 21:05:30|Editor: huaxia\n"
+        "BEIJING, March 26 (Xinhua) -- China and Pakistan signed a trade pact on Wednesday, officials said.\n",
+        encoding="utf-8",
+    )
+    result = load(tmp_path)
+    (story,) = result.stories
+    assert story.date == dt.date(2025, 3, 26)
+    assert [p.line for p in result.problems if "'Feb 30, 2025' is not a real date" in p.message] == [2]
+
+
+def test_the_same_stamp_in_two_files_is_reported_at_each_files_line(tmp_path: Path) -> None:
+    # Short lines are classified once per process: each file must still get its own line numbers.
+    stamp, body = "Published February 30, 2025", "ISLAMABAD: Talks on the budget between the coalition partners stalled.\n"
+    (tmp_path / "a.txt").write_text(f"Budget talks stall over levy\n{stamp}\n{body}", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(f"Budget talks stall over levy\n\nShare\n{stamp}\n{body}", encoding="utf-8")
+    result = load(tmp_path)
+    lines = {p.path: p.line for p in result.problems if "is not a real date" in p.message}
+    assert lines == {"a.txt": 2, "b.txt": 4}
+    assert {s.sources[0].path: s.line for s in result.stories} == {"a.txt": 1, "b.txt": 1}
+
+
 def test_future_dates_are_not_taken(tmp_path: Path) -> None:
     (tmp_path / "future.txt").write_text(
         "Election commission announces schedule\nPublished March 26, 2031\n"
