@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from digest.config import SITE_SCHEMA, TOPIC_SCHEMA, ConfigError, SiteConfig, load_config, parse_config
 from digest.dedupe import dedupe
-from digest.load import parse_bytes
+from digest.load import INTERNAL_ERROR, parse_bytes
 from digest.load.frontmatter import KNOWN_KEYS, FrontMatter, split_front_matter
 from digest.load.parse import parse_text
 from digest.model import Problem, SourceRef, Story
@@ -192,6 +192,7 @@ def check_records(stories: list[Story], problems: list[Problem], path: str) -> N
 
 def check_bytes(data: bytes, name: str = "a.txt", today: dt.date = TODAY) -> None:
     stories, problems, report = parse_bytes(name, data, today)
+    assert not any(INTERNAL_ERROR in p.message for p in problems), problems  # parse_bytes caught a crash
     check_records(stories, problems, name)
     assert report.path == name and report.stories == len(stories)
     assert (report.status == "loaded") == bool(stories), report
@@ -290,6 +291,10 @@ def test_pasted_text_in_any_encoding(text: str, name: str, today: dt.date, encod
 
 @PROFILE
 @given(page_text | any_text, st.booleans(), build_day)
+@example("Headline of the story\n\nPublished \u017fept 3, 2020\n\nBody text.\n", False, TODAY)  # crashed: KeyError
+@example("Headline of the story\n\nUpdated 06 Apr\u0131l 2025\n\nBody text.\n", False, TODAY)  # crashed: KeyError
+@example("Headline of the story\n\nKABUL: On Monday (March 3) the talks began.\n", False, TODAY)
+@example("Headline of the story\n\nKABUL: On \u017funday (March 2) the talks began.\n", False, TODAY)
 def test_parse_text_never_raises(text: str, markdown: bool, today: dt.date) -> None:
     check_text(text, markdown, today)
 

@@ -42,6 +42,9 @@ def _suffix(path: str) -> str:
     return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
+INTERNAL_ERROR = "internal error"  # in the reason of a file the parser failed on (the fuzz tests look for it)
+
+
 def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
     """One file's bytes to its stories: a pure function, safe on any input."""
     from digest.load.decode import decode  # here, not at the top: a build with nothing to parse never imports them
@@ -57,6 +60,9 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
         stories, problems = parse_text(path, decoded.text, today, markdown=markdown)
     except RecursionError as exc:  # pathological input: report it, never stop the run
         reason = f"could not be parsed ({type(exc).__name__})"
+        return [], [Problem(path, 1, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
+    except Exception as exc:  # a bug in the parser: one file is rejected with the reason, the build goes on
+        reason = f"could not be parsed ({INTERNAL_ERROR}: {type(exc).__name__}: {exc}; please report it with the file)"
         return [], [Problem(path, 1, "error", reason)], FileReport(path, "rejected", 0, reason, content_hash)
     if decoded.encoding == "windows-1252":
         problems.insert(0, Problem(path, decoded.line, "info", "not UTF-8; read as Windows-1252"))

@@ -34,6 +34,15 @@ MONTHS = {
     )
     for name in names
 }
+# The four letters outside ASCII that a case-blind `re` pattern takes for ASCII ones ("ſept" matches "sept").
+_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def name_key(name: str) -> str:
+    """A month or weekday name as matched case-blind, as the key of MONTHS or WEEKDAYS."""
+    return name.translate(_ASCII_TWINS).lower() if not name.isascii() else name.lower()
+
+
 WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 
 _MONTH_NAMES = (
@@ -111,7 +120,7 @@ class FoundDate(NamedTuple):
 def _month_day_of(match: re.Match[str]) -> tuple[int, int]:
     month = match.group("month1") or match.group("month2")
     day = match.group("day1") or match.group("day2")
-    return MONTHS[month.lower()], int(day)
+    return MONTHS[name_key(month)], int(day)
 
 
 def _make_date(match: re.Match[str]) -> dt.date | None:
@@ -194,11 +203,11 @@ def weekday_date(text: str, today: dt.date, month_day: tuple[int, int] | None = 
     head = text[:3000]
     match = _WEEKDAY_DAY_MONTH.search(head)
     if match:
-        return infer_year(*_month_day_of(match), WEEKDAYS[match.group("weekday").lower()], today)
+        return infer_year(*_month_day_of(match), WEEKDAYS[name_key(match.group("weekday"))], today)
     if month_day is not None:
         weekday = _WEEKDAY.search(head)
         if weekday:
-            return infer_year(*month_day, WEEKDAYS[weekday.group("weekday").lower()], today)
+            return infer_year(*month_day, WEEKDAYS[name_key(weekday.group("weekday"))], today)
     return None
 
 
