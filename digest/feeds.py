@@ -99,8 +99,20 @@ def build_report(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[
 
 
 def build_report_file(data: Mapping[str, Any]) -> OutputFile:
-    """`build-report.json` from `build_report_data`."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    """`build-report.json` from `build_report_data`: one line per top-level key and per entry of a top-level list
+    (a file, a merge, a problem), so it reads and diffs well; each line is encoded by json's C encoder (an
+    indented dump goes through its pure-Python one, 4x slower at 10,000 files)."""
+
+    dump = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder: dumps() makes one per call
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            entries = ",\n  ".join(dump(entry) for entry in value)
+            lines.append(f" {dump(key)}: [\n  {entries}\n ]")
+        else:
+            lines.append(f" {dump(key)}: {dump(value)}")
+    text = "{\n" + ",\n".join(lines) + "\n}\n"
     return OutputFile("build-report.json", text.encode("utf-8"))
 
 

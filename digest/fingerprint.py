@@ -3,7 +3,8 @@
 A page's key is a hash of everything its rendering reads: the code, the template and every template
 it extends, includes or imports (sources and which folder each came from), and the values of the
 context variables those templates name (every name they load, found by parsing them).
-Values are hashed by content; stories and timelines are hashed once per build and memoized.
+Values are hashed by content (records by their pickle); stories and timelines are hashed once per build and
+memoized.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
+import pickle
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -23,7 +26,7 @@ from markupsafe import Markup
 from digest.cache import digest_of
 from digest.classify import Day, Event, Month, Timeline
 from digest.config import SiteConfig
-from digest.model import SourceRef, Story
+from digest.model import Story
 
 
 class Unkeyable(Exception):
@@ -39,17 +42,6 @@ def _fields(value: Any) -> tuple[str, ...]:
     if names is None:
         names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
     return names
-
-
-def _story_repr(story: Story) -> str:
-    """The repr of the story's fields, its sources as plain tuples (a dataclass repr is slow Python code)."""
-    values = [getattr(story, name) for name in _fields(story)]
-    values[_SOURCES] = tuple((ref.path, ref.index) for ref in story.sources)
-    return repr(tuple(values))
-
-
-_SOURCES = [f.name for f in dataclasses.fields(Story)].index("sources")
-assert [f.name for f in dataclasses.fields(SourceRef)] == ["path", "index"], "_story_repr must show every field"
 
 
 class Fingerprints:
@@ -72,7 +64,7 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            h = _digest("Story", _story_repr(value))
+            h = _pickled("Story", value)
         elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
             parts = [value.key, value.label]
             for day in value.days:
@@ -96,7 +88,7 @@ class Fingerprints:
         elif isinstance(value, Mapping):
             h = _digest("map", *[of(k) + "\0" + of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))])
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            h = _digest(type(value).__name__, repr(value))
+            h = _pickled(type(value).__name__, value)
         else:
             raise Unkeyable(type(value).__name__)
         self._memo[id(value)] = (value, h)
@@ -157,6 +149,20 @@ class Fingerprints:
             return _digest(self.code, *(self.of(v) for v in values))
         except Unkeyable:
             return None
+
+
+def _pickled(kind: str, value: Any) -> str:
+    """A digest of a record of plain values by its pickle, which runs in C where a dataclass's repr is Python
+    code per field. The pickler's memo is off (`fast`): equal records give equal bytes however their strings
+    happen to be shared."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except Exception as exc:  # a value that cannot be pickled: the page is always rendered
+        raise Unkeyable(kind) from exc
+    return hashlib.blake2b(kind.encode() + b"\0" + buffer.getvalue(), digest_size=16).hexdigest()
 
 
 def _digest(*parts: str) -> str:

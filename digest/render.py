@@ -22,7 +22,6 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from digest.cache import digest_of
 from digest.classify import MONTHS, Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
@@ -30,7 +29,7 @@ from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_
 from digest.fingerprint import Fingerprints
 from digest.forkmap import fork_map
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
-from digest.report import REPORT_PATH, report_context, report_data, report_page
+from digest.report import REPORT_PATH, ReportData, report_context, report_data, report_page
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
@@ -188,13 +187,15 @@ def render(
     topic_lines = dict(classified.by_topic)
     counts = {slug: line.count for slug, line in classified.by_topic}
     places = timeline_pages(classified.timeline, config)
-    jobs: list[Job] = []
+    jobs: list[Job] = []  # every file but the story pages: few, and most cost more than a story page
+    story_jobs: list[Job] = []
     html_pages: list[str] = []
 
     def page(path: str, template: str, derived: Mapping[str, tuple[Callable[[], Any], Any]] | None = None,
              **context: Any) -> None:
         html_pages.append(path)
-        jobs.append(partial(_page, env, keyer, path, template, derived or {}, context))
+        (story_jobs if template == "story.html" else jobs).append(
+            partial(_page, env, keyer, path, template, derived or {}, context))
 
     def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
         jobs.append(partial(_output, path, key, make))
@@ -205,13 +206,11 @@ def render(
         keyer.template(name)  # parsed once here, before the workers fork
         env.get_template(name)
 
-    # The costly single files first: the workers take them while the pages are shared out.
-    records = build_report_data(loaded, stories, merges, today)
-    output(MARKER, lambda: digest_of(code, repr(records)), lambda: build_report_file(records))
-    output("search-data.js", lambda: None, lambda: search_docs(stories, topics))  # keying costs as much as making
-    account = report_data(loaded, stories, merges, today)
-    output(REPORT_PATH, lambda: keyer.page("report.html", report_context(account, config, today)),
-           lambda: report_page(env, account, config, today))  # not in the sitemap
+    # Keying the search index or the build report would cost as much as making them (publish writes them only
+    # when their bytes change).
+    output(MARKER, lambda: None, lambda: build_report_file(build_report_data(loaded, stories, merges, today)))
+    output("search-data.js", lambda: None, lambda: search_docs(stories, topics))
+    jobs.append(partial(_report, env, keyer, lambda: report_data(loaded, stories, merges, today), config, today))
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
@@ -255,7 +254,7 @@ def render(
     files: list[OutputFile] = list(static_files(config))
     kept: list[str] = []
     keys: dict[str, str] = {}
-    for path, key, data in fork_map(partial(_run, before), jobs):
+    for path, key, data in fork_map(partial(_run, before), _spread(jobs, story_jobs)):
         if key is not None:
             keys[path] = key
         if data is None:
@@ -263,6 +262,20 @@ def render(
         else:
             files.append(OutputFile(path, data))
     return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
+
+
+def _spread(few: Sequence[Job], many: Sequence[Job]) -> list[Job]:
+    """`many` with `few` placed evenly among them: the workers take the jobs in runs, and two costly jobs
+    in one run would leave one worker busy after the other is done."""
+    out: list[Job] = []
+    step = len(many) / max(1, len(few))
+    at = 0
+    for i, job in enumerate(few):
+        upto = round(i * step)
+        out += many[at:upto]
+        out.append(job)
+        at = upto
+    return out + list(many[at:])
 
 
 def _run(before: Mapping[str, str], job: Job) -> Produced:
@@ -275,6 +288,18 @@ def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputF
     if k is not None and before.get(path) == k:
         return path, k, None
     return path, k, make().data
+
+
+def _report(
+    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], config: SiteConfig, today: dt.date,
+    before: Mapping[str, str],
+) -> Produced:
+    """`report.html` (not in the sitemap), rendered when its data changed."""
+    data = account()
+    key = keyer.page("report.html", report_context(data, config, today))
+    if key is not None and before.get(REPORT_PATH) == key:
+        return REPORT_PATH, key, None
+    return REPORT_PATH, key, report_page(env, data, config, today).data
 
 
 def _page(
