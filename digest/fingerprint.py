@@ -26,7 +26,7 @@ from markupsafe import Markup
 from digest.cache import digest_of
 from digest.classify import Day, Event, Month, Timeline
 from digest.config import SiteConfig
-from digest.model import Story
+from digest.model import SourceRef, Story
 
 
 class Unkeyable(Exception):
@@ -42,6 +42,17 @@ def _fields(value: Any) -> tuple[str, ...]:
     if names is None:
         names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
     return names
+
+
+def _story_values(story: Story) -> tuple[Any, ...]:
+    """The story's fields as plain values (its sources as tuples): a dataclass pickles through Python code."""
+    values = [getattr(story, name) for name in _fields(story)]
+    values[_SOURCES] = tuple((ref.path, ref.index) for ref in story.sources)
+    return tuple(values)
+
+
+_SOURCES = [f.name for f in dataclasses.fields(Story)].index("sources")
+assert [f.name for f in dataclasses.fields(SourceRef)] == ["path", "index"], "_story_values must keep every field"
 
 
 class Fingerprints:
@@ -64,7 +75,7 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            h = _pickled("Story", value)
+            h = _pickled("Story", _story_values(value))
         elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
             parts = [value.key, value.label]
             for day in value.days:
