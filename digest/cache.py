@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 1  # bump when the layout of the cached records changes
+FORMAT = 2  # bump when the layout of the cached records changes
 
 
 class LockedError(Exception):
@@ -208,7 +208,8 @@ class ParseCache:
     """Parse results by (path, content hash), valid for one build date and one version of the loader code.
 
     `files.pickle` maps each article file to its last stat signature and content hash (small, read on
-    every build); `parse-NN.pickle` hold the results, sharded by file name (read only when some are needed).
+    every build); `parse-NN.pickle` hold the results (each pickled on its own), sharded by file name (read only
+    when some are needed).
     """
 
     def __init__(self, folder: Path, today: str, max_bytes: int) -> None:
@@ -224,19 +225,40 @@ class ParseCache:
         self._dirty_shards: set[int] = set()  # shards of the results that need writing
         self.dirty = not valid  # the index needs writing
 
-    def content_hash(self, file: Path) -> str | None:
-        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
+    def known_hash(self, file: Path) -> tuple[Stat | None, str | None]:
+        """The file's stat signature, and its content hash when this build or a trusted record knows it (the
+        file is not read). Take the signature before reading the file, to `record` with its hash."""
         name = str(file)
         sig = stat_of(file)
-        if sig is None or sig[0] > self.max_bytes:
-            return None
+        if sig is None:
+            return None, None
         now = self.seen.get(name)
         if now is not None and now[0] == sig:
-            return now[1]
+            return sig, now[1]
         old = self.index.get(name)
         if old is not None and old[0] == sig and trusted(sig, self.recorded_ns):
             self.seen[name] = old
-            return old[1]
+            return sig, old[1]
+        return sig, None
+
+    def record(self, file: Path, sig: Stat, h: str) -> None:
+        """The content hash of the file as it was when its signature `sig` was taken."""
+        self.seen[str(file)] = (sig, h)
+        self.dirty = True
+
+    def parsed_hash(self, file: Path) -> str | None:
+        """The content hash this build recorded for the file (what it parsed or found in the cache), if any."""
+        entry = self.seen.get(str(file))
+        return None if entry is None else entry[1]
+
+    def content_hash(self, file: Path) -> str | None:
+        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
+        sig, known = self.known_hash(file)
+        if sig is None or sig[0] > self.max_bytes:
+            return None
+        if known is not None:
+            return known
+        name = str(file)
         try:
             data = file.read_bytes()
         except OSError:
@@ -258,10 +280,13 @@ class ParseCache:
         return self._results
 
     def get(self, rel: str, h: str) -> Any:
-        return self._load_results().get((rel, h))
+        stored = self._load_results().get((rel, h))
+        return None if stored is None else pickle.loads(stored)
 
-    def put(self, rel: str, h: str, result: Any) -> None:
-        self._load_results()[(rel, h)] = result
+    def put(self, rel: str, h: str, pickled: bytes) -> None:
+        """Keep a result as the bytes it was pickled to (by the process that parsed it): saving writes them as
+        they are, instead of pickling every story again."""
+        self._load_results()[(rel, h)] = pickled
         self._dirty_shards.add(_shard(rel))
 
     def save(self, recorded_ns: int) -> None:

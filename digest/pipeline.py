@@ -123,29 +123,38 @@ def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder
 
     report("load", 0, 1)
     files, skipped = discover(articles)
-    hashes = [(str(f), parse_cache.content_hash(f)) for f in files]
-    inputs = c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
-                         repr(hashes), repr(skipped))
+
+    def inputs_key(hash_of: Callable[[Path], str | None]) -> str:
+        hashes = [(str(f), hash_of(f)) for f in files]
+        return c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
+                           repr(hashes), repr(skipped))
+
+    # With no earlier build to compare with, the files are hashed where they are parsed, not read twice: the key
+    # is then made after loading, from the hash of what was parsed (a file edited meanwhile differs next time).
+    inputs = inputs_key(parse_cache.content_hash) if state.get("result") else None
     live = _live_manifest(out, state)
-    if inputs == state.get("inputs") and state.get("result") and len(live) == len(state.get("live") or {}):
+    if inputs is not None and inputs == state.get("inputs") and len(live) == len(state.get("live") or {}):
         for stage in STAGES:
             report(stage, 1, 1)
         parse_cache.save(recorded_ns)
         last: BuildResult = state["result"]
         return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER)
-    return _full(articles, out, config, today, folder, report, state, code, inputs, live, parse_cache, recorded_ns,
-                 (files, skipped))
+    parsed_key = partial(inputs_key, parse_cache.parsed_hash)
+    return _full(articles, out, config, today, folder, report, state, code, parsed_key if inputs is None else inputs,
+                 live, parse_cache, recorded_ns, (files, skipped))
 
 
 def _full(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
-    code: str, inputs: str, live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int,
-    found: tuple[list[Path], list[FileReport]],
+    code: str, inputs: str | Callable[[], str], live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache,
+    recorded_ns: int, found: tuple[list[Path], list[FileReport]],
 ) -> BuildResult:
     from digest.render import render
 
     loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
                         discovered={articles: found})
+    if callable(inputs):
+        inputs = inputs()  # every file's hash is known now
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)

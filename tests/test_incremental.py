@@ -213,3 +213,31 @@ def test_pages_and_topics_made_across_processes_equal_those_made_in_one(tmp_path
     monkeypatch.setattr(digest.forkmap, "MIN_ITEMS", 1)
     assert build(articles, tmp_path / "two" / "public", CONFIG, SEED_BUILD_DATE).code == 0
     assert tree(tmp_path / "two" / "public") == tree(tmp_path / "one" / "public")
+
+
+def test_an_article_edited_while_a_first_build_parses_it_is_rebuilt_next_time(tmp_path: Path, monkeypatch):
+    """A first build hashes each file where it parses it; the edit lands after that read, so the site shows the
+    old text, and the next build must see the file as changed (not take the no-change path)."""
+    import digest.load as load
+
+    p = Project(tmp_path)
+    victim = p.articles / "story-0003.md"
+    original_load_file = load.load_file
+    edited: list[Path] = []
+
+    def load_then_edit(root: Path, file: Path, today: dt.date):  # type: ignore[no-untyped-def]
+        result = original_load_file(root, file, today)
+        if file == victim and not edited:
+            text = victim.read_text(encoding="utf-8")
+            victim.write_text(text.replace("Paragraph two", "Edited paragraph two"), encoding="utf-8")
+            edited.append(file)
+        return result
+
+    monkeypatch.setattr(load, "load_file", load_then_edit)  # 43 files: parsed in this process
+    p.build()
+    assert edited
+    page = next(f for f in (p.out / "stories").glob("report-3-*.html"))
+    assert "Edited paragraph two" not in page.read_text(encoding="utf-8")
+    again = p.build()
+    assert again.rendered > 0
+    assert "Edited paragraph two" in next(f for f in (p.out / "stories").glob("report-3-*.html")).read_text(encoding="utf-8")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from digest.cache import ParseCache
+from digest.cache import ParseCache, Stat
 from digest.model import FileReport, Level, LoadResult, Problem, Story
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -196,18 +197,17 @@ def _default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _load_job(job: tuple[Path, Path, dt.date]) -> tuple[list[Story], list[Problem], FileReport]:
-    return load_file(*job)
+def _load_job(job: tuple[Path, Path, dt.date]) -> bytes:
+    """One file's result, pickled here: the bytes travel back and go into the parse cache as they are."""
+    return pickle.dumps(load_file(*job), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _run(
-    jobs: list[tuple[Path, Path, dt.date]], workers: int, tick: Callable[[int], None] | None = None
-) -> list[tuple[list[Story], list[Problem], FileReport]]:
-    """Each job's result, in the jobs' order: across processes for many files, else here."""
-    out: list[tuple[list[Story], list[Problem], FileReport]] = []
+def _run(jobs: list[tuple[Path, Path, dt.date]], workers: int, tick: Callable[[int], None] | None = None) -> list[bytes]:
+    """Each job's pickled result, in the jobs' order: across processes for many files, else here."""
+    out: list[bytes] = []
     step = max(1, len(jobs) // 100)
 
-    def collect(results: Iterable[tuple[list[Story], list[Problem], FileReport]]) -> None:
+    def collect(results: Iterable[bytes]) -> None:
         for result in results:
             out.append(result)
             if tick is not None and len(out) % step == 0 and len(out) < len(jobs):
@@ -272,18 +272,22 @@ def load_paths(
     problems: list[Problem] = []
     results: list[tuple[list[Story], list[Problem], FileReport] | None] = [None] * len(jobs)
     names = [_relative(root, file) for root, file, _ in jobs]
-    if cache is not None:
+    sigs: list[Stat | None] = [None] * len(jobs)
+    if cache is not None:  # files are not read here: those the cache cannot answer are hashed where they are parsed
         for i, (_, file, _) in enumerate(jobs):
-            h = cache.content_hash(file)
+            sigs[i], h = cache.known_hash(file)
             if h is not None:
                 results[i] = cache.get(names[i], h)
     todo = [i for i, r in enumerate(results) if r is None]
     cached = len(jobs) - len(todo)
     tick = None if progress is None else (lambda n: progress(cached + n, len(jobs)))
-    for i, result in zip(todo, _run([jobs[i] for i in todo], workers or _default_workers(), tick), strict=True):
-        results[i] = result
-        if cache is not None and result[2].content_hash is not None:
-            cache.put(names[i], result[2].content_hash, result)
+    for i, pickled in zip(todo, _run([jobs[i] for i in todo], workers or _default_workers(), tick), strict=True):
+        result = results[i] = pickle.loads(pickled)
+        h, sig = result[2].content_hash, sigs[i]
+        if cache is not None and h is not None:
+            if sig is not None:  # taken before the file was read: a later edit changes it
+                cache.record(jobs[i][1], sig, h)
+            cache.put(names[i], h, pickled)
     if progress is not None:
         progress(len(jobs), len(jobs))
     for before, done in zip(problems_before, results, strict=True):
