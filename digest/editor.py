@@ -25,7 +25,7 @@ def check_problems(loaded: LoadResult, deduped: DedupeResult, config: SiteConfig
         first, *others = merge.sources
         for other in others:
             message = (
-                f"story {other.index} repeats {first.path} story {first.index} "
+                f"story {other.index + 1} repeats {first.path} story {first.index + 1} "
                 f"({merge.rule}, similarity {merge.similarity:.2f}); they are published as one story"
             )
             problems.append(Problem(other.path, 1, "info", message))

@@ -15,7 +15,7 @@ def test_check_lists_problems_as_file_line_message_and_passes_on_warnings(tmp_pa
     lines = done.stdout.splitlines()
     assert any(line.endswith("002_5e6c6ddb248020da.txt:1: warning: story has no headline; its title falls back to the lede")
                for line in lines)
-    assert any("001_2cba5b57e2f18ceb.txt:1: info: story 1 repeats 000_f8515c5b4837a612.txt story 1" in line for line in lines)
+    assert any("001_2cba5b57e2f18ceb.txt:1: info: story 2 repeats 000_f8515c5b4837a612.txt story 2" in line for line in lines)
 
 
 def test_check_strict_fails_on_warnings_and_errors_fail_always(tmp_path):

@@ -315,7 +315,7 @@ def page_clashes(ordered: list[Story], kept: list[Story]) -> list[Problem]:
         owner = first.setdefault(story.id, story)
         if owner is story or (owner.headline, owner.body) == (story.headline, story.body):
             continue
-        where = f"{owner.sources[0].path} (story {owner.sources[0].index})"
+        where = f"{owner.sources[0].path} (story {owner.sources[0].index + 1})"
         out.append(Problem(story.sources[0].path, story.line, "warning",
                            f"page {story.url} is already taken by {where}; this story is published as {renamed.url}"))
     return out

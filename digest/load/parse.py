@@ -160,7 +160,7 @@ def _markdown_defaults(story: Story) -> Story:
 
 
 def _story_warnings(path: str, index: int, story: Story) -> list[Problem]:
-    where = f"story {index}" if index else "story"
+    where = f"story {index + 1}" if index else "story"  # counted from 1, as the pages and the report do
     out = []
     if story.headline is None:
         out.append(Problem(path, story.line, "warning", f"{where} has no headline; its title falls back to the lede"))
