@@ -12,6 +12,7 @@ under any sub-path; only feeds and the sitemap use the configured base URL.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,17 @@ from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_
 from digest.fingerprint import Fingerprints
 from digest.forkmap import fork_map
 from digest.model import STATED_DATE_SOURCES, LoadResult, Story
-from digest.report import REPORT_PATH, ReportData, report_context, report_data, report_page
+from digest.report import (
+    REPORT_PATH,
+    ReportData,
+    ReportPart,
+    part_context,
+    part_page,
+    report_context,
+    report_data,
+    report_page,
+    report_parts,
+)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
@@ -202,7 +213,8 @@ def render(
 
     shared: dict[str, Any] = dict(config=config, today=today, all_topics=classified.topics, topic_counts=counts,
                                   topics_by_slug=topics, month_pages=places.month_page)
-    for name in ("index.html", "story.html", "topic.html", "timeline.html", "report.html", "feed.xml", "sitemap.xml"):
+    for name in ("index.html", "story.html", "topic.html", "timeline.html", "report.html", "report-part.html", "feed.xml",
+                 "sitemap.xml"):
         keyer.template(name)  # parsed once here, before the workers fork
         env.get_template(name)
 
@@ -210,7 +222,11 @@ def render(
     # when their bytes change).
     output(MARKER, lambda: None, lambda: build_report_file(build_report_data(loaded, stories, merges, today)))
     output("search-data.js", lambda: None, lambda: search_docs(stories, topics))
-    jobs.append(partial(_report, env, keyer, lambda: report_data(loaded, stories, merges, today), config, today))
+    account = functools.cache(lambda: report_data(loaded, stories, merges, today))  # once in each worker that needs it
+    parts = report_parts([f.path for f in loaded.files])  # report_data lists loaded.files in this order
+    jobs.append(partial(_report, env, keyer, account, parts, config, today))
+    for part in parts:
+        jobs.append(partial(_report_part, env, keyer, account, part, len(parts), config, today))
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
@@ -291,15 +307,27 @@ def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputF
 
 
 def _report(
-    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], config: SiteConfig, today: dt.date,
-    before: Mapping[str, str],
+    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], parts: Sequence[ReportPart],
+    config: SiteConfig, today: dt.date, before: Mapping[str, str],
 ) -> Produced:
     """`report.html` (not in the sitemap), rendered when its data changed."""
     data = account()
-    key = keyer.page("report.html", report_context(data, config, today))
+    key = keyer.page("report.html", report_context(data, config, today, parts))
     if key is not None and before.get(REPORT_PATH) == key:
         return REPORT_PATH, key, None
-    return REPORT_PATH, key, report_page(env, data, config, today).data
+    return REPORT_PATH, key, report_page(env, data, config, today, parts).data
+
+
+def _report_part(
+    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], part: ReportPart, count: int,
+    config: SiteConfig, today: dt.date, before: Mapping[str, str],
+) -> Produced:
+    """One page of the report's file listing, rendered when its own files' entries changed."""
+    context = part_context(account(), part, count, config, today)
+    key = keyer.page("report-part.html", context)
+    if key is not None and before.get(part.path) == key:
+        return part.path, key, None
+    return part.path, key, part_page(env, context).data
 
 
 def _page(

@@ -3,15 +3,17 @@
 `report_data` is pure: for every file the loader saw it lists the stories found in it and what became
 of each (published, merged into another story and by which rule, or never published), the file's
 own fate when it was rejected or skipped, and every problem with its line. `report_page` renders it
-with `templates/report.html` (the site's base layout, autoescaped like every page). The page is not
-linked from the reader's pages and is kept out of the sitemap; it carries `noindex`.
+with `templates/report.html` (the site's base layout, autoescaped like every page), which lists the
+files itself up to `REPORT_PART_FILES` of them and above that links to pages of that many
+(`report/N.html`, `templates/report-part.html`; a rebuild renders only those whose files changed).
+The pages are not linked from the reader's pages and are kept out of the sitemap; they carry `noindex`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import jinja2
@@ -122,12 +124,54 @@ def report_data(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[M
     )
 
 
-def report_context(data: ReportData, config: SiteConfig, today: dt.date) -> dict[str, Any]:
-    """What `templates/report.html` is given."""
-    return dict(root="", path=REPORT_PATH, config=config, today=today, title="Build report", report=data)
+@dataclass(frozen=True, slots=True)
+class ReportPart:
+    """One page of the per-file listing, when the report is split (more than REPORT_PART_FILES files)."""
+
+    path: str  # "report/3.html"
+    number: int  # 1-based
+    first: int  # 1-based number of its first file, in file-name order
+    last: int
+    first_path: str
+    last_path: str
 
 
-def report_page(env: jinja2.Environment, data: ReportData, config: SiteConfig, today: dt.date) -> OutputFile:
+REPORT_PART_FILES = 500  # above this many files, the per-file listing is split over report/N.html pages
+
+
+def report_parts(paths: Sequence[str]) -> tuple[ReportPart, ...]:
+    """The parts of the listing of files with these names (in report order); none when one page holds them."""
+    if len(paths) <= REPORT_PART_FILES:
+        return ()
+    starts = range(0, len(paths), REPORT_PART_FILES)
+    return tuple(
+        ReportPart(f"report/{k}.html", k, start + 1, min(start + REPORT_PART_FILES, len(paths)), paths[start],
+                   paths[min(start + REPORT_PART_FILES, len(paths)) - 1])
+        for k, start in enumerate(starts, 1)
+    )
+
+
+def report_context(data: ReportData, config: SiteConfig, today: dt.date, parts: Sequence[ReportPart] = ()) -> dict[str, Any]:
+    """What `templates/report.html` is given: with `parts`, the files are listed on those pages instead."""
+    summary = replace(data, files=()) if parts else data  # the page then reads nothing of the files
+    return dict(root="", path=REPORT_PATH, config=config, today=today, title="Build report", report=summary,
+                parts=tuple(parts), file_total=len(data.files))
+
+
+def report_page(
+    env: jinja2.Environment, data: ReportData, config: SiteConfig, today: dt.date, parts: Sequence[ReportPart] = ()
+) -> OutputFile:
     """`report.html` at the site's root, in the site's layout."""
-    html = env.get_template("report.html").render(**report_context(data, config, today))
+    html = env.get_template("report.html").render(**report_context(data, config, today, parts))
     return OutputFile(REPORT_PATH, xml_safe(html).encode("utf-8"))
+
+
+def part_context(data: ReportData, part: ReportPart, parts: int, config: SiteConfig, today: dt.date) -> dict[str, Any]:
+    """What `templates/report-part.html` is given: the part's own files only."""
+    return dict(root="../", path=part.path, config=config, today=today, title=f"Build report: files {part.first}–{part.last}",
+                part=part, part_count=parts, files=data.files[part.first - 1 : part.last])
+
+
+def part_page(env: jinja2.Environment, context: dict[str, Any]) -> OutputFile:
+    html = env.get_template("report-part.html").render(**context)
+    return OutputFile(context["path"], xml_safe(html).encode("utf-8"))

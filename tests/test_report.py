@@ -106,3 +106,43 @@ def test_report_data_accounts_for_every_story_found():
     assert merged.rule == "exact" and merged.similarity == 1.0
     assert merged.story_id == "pakistan-global-crypto-exchange-discuss-b53890"
     assert dict(data.problem_counts) == {"error": 0, "warning": 4, "info": 0}
+
+
+def test_a_long_report_lists_its_files_over_pages_rebuilt_one_by_one(tmp_path, monkeypatch):
+    """Above REPORT_PART_FILES files, report.html keeps the summary and links to report/N.html pages of that many
+    files each; every file is on exactly one of them, and a rebuild after one edit renders only that file's page."""
+    import digest.report
+
+    monkeypatch.setattr(digest.report, "REPORT_PART_FILES", 3)
+    articles = tmp_path / "articles"
+    shutil.copytree(ARTICLES, articles)
+    places = ("Gwadar", "Karachi", "Quetta", "Peshawar")
+    for i, place in enumerate(places):  # four different stories
+        body = f"The {place} city council met on Tuesday to discuss item {i * 17} of its budget and the roads. " * 3
+        (articles / f"levy-{i}.txt").write_text(STORY.format(title=f"{place} council meets on budget", body=body),
+                                                encoding="utf-8")
+    out = tmp_path / "public"
+    assert build(articles, out, CONFIG, SEED_BUILD_DATE).code == 0
+    summary = (out / "report.html").read_text(encoding="utf-8")
+    assert "report-file" not in summary and "8 files" in summary
+    parts = sorted((out / "report").glob("*.html"))
+    assert [p.name for p in parts] == ["1.html", "2.html", "3.html"]
+    assert all(f'href="report/{p.name}"' in summary for p in parts)
+    listed = []
+    for number, part in enumerate(parts, 1):
+        text = part.read_text(encoding="utf-8")
+        assert '<meta name="robots" content="noindex">' in text and 'href="../report.html"' in text
+        assert f"Part {number} of 3 " in text
+        listed += re.findall(r'<h3 id="f-(\d+)"><code>([^<]+)</code>', text)
+        for link in re.findall(r'href="\.\./(stories/[^"]+)"', text):
+            assert (out / link).is_file(), link
+    assert [int(n) for n, _ in listed] == list(range(1, 9))
+    assert sorted(html.unescape(name) for _, name in listed) == sorted(p.name for p in articles.iterdir())
+    assert "report/" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+    before = {p.name: p.read_bytes() for p in parts}
+    (articles / "levy-3.txt").write_text(STORY.format(title="Peshawar council passes its budget", body=BODY),
+                                         encoding="utf-8")
+    assert build(articles, out, CONFIG, SEED_BUILD_DATE).code == 0
+    changed = [p.name for p in sorted((out / "report").glob("*.html")) if p.read_bytes() != before[p.name]]
+    assert changed == ["3.html"]

@@ -42,3 +42,44 @@ def test_report_opens_from_disk_and_its_links_resolve(page, seed_site: Path):
         if parts.scheme == "file":
             assert Path(unquote(parts.path)).is_file(), href
     assert page.console.errors == []
+
+
+@pytest.fixture(scope="module")
+def split_report(tmp_path_factory) -> Path:
+    """The seed site built with a report listing 3 files a page: report/1.html and report/2.html."""
+    import datetime as dt
+
+    import digest.report
+    from digest.pipeline import build
+
+    from .conftest import ROOT
+
+    root = tmp_path_factory.mktemp("split-report")
+    saved = digest.report.REPORT_PART_FILES
+    digest.report.REPORT_PART_FILES = 3
+    try:
+        assert build(ROOT / "articles", root / "public", ROOT / "digest.yaml", dt.date(2026, 11, 22)).code == 0
+    finally:
+        digest.report.REPORT_PART_FILES = saved
+    return root / "public"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_report_pages_have_no_wcag_violations_and_their_links_resolve(browser, split_report: Path, scheme: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    try:
+        pg = context.new_page()
+        for name in (REPORT, "report/1.html", "report/2.html"):
+            pg.goto((split_report / name).as_uri())
+            pg.add_script_tag(path=str(AXE))
+            violations = pg.evaluate(
+                f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}}).then(r => r.violations)")
+            assert violations == [], (name, [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in violations])
+            assert pg.evaluate("document.documentElement.scrollWidth") <= 390, name
+            for href in pg.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"):
+                parts = urlsplit(href)
+                if parts.scheme == "file":
+                    assert Path(unquote(parts.path)).is_file(), (name, href)
+        assert pg.locator("section.report-file").count() == 1  # report/2.html: the fourth file
+    finally:
+        context.close()
