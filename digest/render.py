@@ -172,7 +172,7 @@ def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
     return TimelinePages(split, month_page, story_page)
 
 
-Produced = tuple[str, "str | None", "bytes | None"]  # path, input key (None: none), bytes (None: unchanged)
+Produced = tuple[str, str | None, bytes | None]  # path, input key (None: none), bytes (None: unchanged)
 Job = Callable[[Mapping[str, str]], Produced]  # given the previous keys, one output file
 
 
