@@ -168,7 +168,7 @@ def _full(
 
     report("render", 0, 1)
     previous = {p: k for p, k in (state.get("keys") or {}).items() if p in live}
-    site = render(classified, config, today, loaded, deduped.merges, previous, code)
+    site = render(classified, config, today, loaded, deduped.merges, previous, code, folder / "templates")
     report("render", 1, 1)
 
     report("publish", 0, 1)

@@ -110,7 +110,9 @@ def source_label(url: str) -> str:
     return host or url
 
 
-def environment(config: SiteConfig) -> jinja2.Environment:
+def environment(config: SiteConfig, compiled: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; `compiled`, a folder where Jinja keeps compiled templates between builds
+    (keyed by each template's source, so an edited template is compiled again)."""
     folders: list[Path] = []
     if config.templates:
         folders.append((config.root / config.templates).resolve())
@@ -125,12 +127,23 @@ def environment(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # an environment lives for one build: no stat of every template on every page
+        bytecode_cache=_bytecode_cache(compiled),
     )
     env.filters["long_date"] = long_date
     env.filters["source_label"] = source_label
     env.tests["inferred"] = date_inferred
     env.tests["web_url"] = web_url
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a cache is never worth failing for
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def static_files(config: SiteConfig) -> tuple[OutputFile, ...]:
@@ -184,13 +197,15 @@ def render(
     merges: Sequence[MergeRecord] = (),
     previous: Mapping[str, str] | None = None,
     code: str = "",
+    compiled: Path | None = None,
 ) -> Site:
     """The site's files. With `previous` (path -> input key of the files the live site holds intact), a file
-    whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself.
+    whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself;
+    `compiled` a folder for compiled templates (see `environment`).
 
     Every output is one job that computes its key and, when the key is new, its bytes; the jobs run on every
     CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side."""
-    env = environment(config)
+    env = environment(config, compiled)
     keyer = Fingerprints(env, code)
     stories = classified.stories
     by_id = {s.id: s for s in stories}
