@@ -35,12 +35,14 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return fork_map_start(fn, items)()
 
 
-def fork_map_start(fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+def fork_map_start(fn: Callable[[T], R], items: Sequence[T], leave: int = 0) -> Callable[[], list[R]]:
     """Start mapping `fn` over `items` in the background (when it pays); the returned function waits for the
-    results. This process is free meanwhile: a build dedupes while its topics are matched."""
-    workers = cpus()
-    if workers < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    results. This process is free meanwhile: a build dedupes while its topics are matched. `leave` CPUs are
+    left to this process for that work (more processes than CPUs only take turns)."""
+    available = cpus()
+    if available < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: [fn(item) for item in items]
+    workers = max(1, available - leave)
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 

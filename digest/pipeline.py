@@ -216,8 +216,9 @@ def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
 
 
 def _start_topics(stories: Sequence[Story], config: SiteConfig, folder: Path, code: str) -> TopicsStarted:
-    """Start matching topic rules against the story texts not seen before (`topics.pickle`), on every CPU in the
-    background (the build dedupes meanwhile); the returned function gives (rules key, memo, keys stored before)."""
+    """Start matching topic rules against the story texts not seen before (`topics.pickle`), in the background on
+    every CPU but one (the build dedupes on that one meanwhile); the returned function gives (rules key, memo, keys
+    stored before)."""
     from digest.classify import matched_topics, matchers
 
     rules_key = c.digest_of(code, repr(config.topics))
@@ -228,7 +229,7 @@ def _start_topics(stories: Sequence[Story], config: SiteConfig, folder: Path, co
         key = _text_key(story)
         if key not in memo:
             new.setdefault(key, story)
-    collect = fork_map_start(partial(matched_topics, rules=matchers(config.topics)), list(new.values()))
+    collect = fork_map_start(partial(matched_topics, rules=matchers(config.topics)), list(new.values()), leave=1)
     return lambda: (rules_key, {**memo, **dict(zip(new, collect(), strict=True))}, memo.keys())
 
 
