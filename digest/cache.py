@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 2  # bump when the layout of the cached records changes
+FORMAT = 3  # bump when the layout of the cached records changes
 
 
 class LockedError(Exception):

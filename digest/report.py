@@ -21,7 +21,7 @@ import jinja2
 from digest.config import SiteConfig
 from digest.dedupe import MergeRecord
 from digest.feeds import OutputFile, xml_safe
-from digest.model import LoadResult, Problem, SourceRef, Story
+from digest.model import LoadResult, Problem, SourceRef, Story, pickle_as_call
 
 REPORT_PATH = "report.html"
 Fate = Literal["published", "merged", "dropped"]
@@ -41,6 +41,8 @@ class StoryFate:
     similarity: float | None = None
     merged_with: SourceRef | None = None  # for a merge: the copy it was judged against
 
+    __reduce__ = pickle_as_call  # its pickle keys the report's pages (see fingerprint): the fast form
+
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
@@ -49,6 +51,8 @@ class FileEntry:
     reason: str | None
     stories: tuple[StoryFate, ...]
     problems: tuple[Problem, ...]
+
+    __reduce__ = pickle_as_call
 
 
 @dataclass(frozen=True, slots=True)
