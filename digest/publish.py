@@ -55,7 +55,7 @@ def file_sig(path: Path | str) -> Stat | None:
 def _write(path: str, data: bytes) -> Stat:
     """Write a new file and return its signature (as `file_sig`): plain os calls, half the time of
     Path.write_bytes and a stat for 9,000 pages."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)  # the umask decides, as before
     try:
         view = memoryview(data)
         while view:
