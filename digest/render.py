@@ -313,12 +313,16 @@ def _run(before: Mapping[str, str], job: Job) -> Produced:
     return job(before)
 
 
+def _unless_kept(path: str, key: str | None, before: Mapping[str, str], make: Callable[[], bytes]) -> Produced:
+    """The file's bytes, made unless its key is the one the live site's copy was made with."""
+    if key is not None and before.get(path) == key:
+        return path, key, None
+    return path, key, make()
+
+
 def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile], before: Mapping[str, str]) -> Produced:
-    """A file other than a page: made unless its key is the one the live site was made with."""
-    k = key()
-    if k is not None and before.get(path) == k:
-        return path, k, None
-    return path, k, make().data
+    """A file other than a page or the report."""
+    return _unless_kept(path, key(), before, lambda: make().data)
 
 
 def _report(
@@ -328,9 +332,7 @@ def _report(
     """`report.html` (not in the sitemap), rendered when its data changed."""
     data = account()
     key = keyer.page("report.html", report_context(data, config, today, parts))
-    if key is not None and before.get(REPORT_PATH) == key:
-        return REPORT_PATH, key, None
-    return REPORT_PATH, key, report_page(env, data, config, today, parts).data
+    return _unless_kept(REPORT_PATH, key, before, lambda: report_page(env, data, config, today, parts).data)
 
 
 def _report_part(
@@ -339,10 +341,7 @@ def _report_part(
 ) -> Produced:
     """One page of the report's file listing, rendered when its own files' entries changed."""
     context = part_context(account(), part, count, config, today)
-    key = keyer.page("report-part.html", context)
-    if key is not None and before.get(part.path) == key:
-        return part.path, key, None
-    return part.path, key, part_page(env, context).data
+    return _unless_kept(part.path, keyer.page("report-part.html", context), before, lambda: part_page(env, context).data)
 
 
 def _page(
@@ -353,10 +352,12 @@ def _page(
     keyed by their sources and made only when the page is rendered)."""
     full = dict(root="../" * path.count("/"), path=path, **context)
     key = keyer.page(template, full, {name: source for name, (_, source) in derived.items()})
-    if key is not None and before.get(path) == key:
-        return path, key, None
-    full.update({name: make() for name, (make, _) in derived.items()})
-    return path, key, xml_safe(env.get_template(template).render(**full)).encode("utf-8")
+
+    def rendered() -> bytes:
+        full.update({name: derive() for name, (derive, _) in derived.items()})
+        return xml_safe(env.get_template(template).render(**full)).encode("utf-8")
+
+    return _unless_kept(path, key, before, rendered)
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
