@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from digest.dedupe.candidates import similar_pairs
 from digest.dedupe.combine import base_id, combine, unique_ids
 from digest.dedupe.features import K
+from digest.dedupe.pairmemo import known_pairs
 from digest.dedupe.perstory import Extra, StoryFeatures, extra, gather, memo_key, names, story_features
 from digest.dedupe.related import related_pairs
 from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, is_cut_down, similarity_rule
@@ -116,7 +118,7 @@ class _Groups:
         return True
 
 
-def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[str, StoryFeatures] | None = None) -> DedupeResult:
+def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[str, Any] | None = None) -> DedupeResult:
     """Each story once, every source kept, related coverage linked (see the module docstring).
 
     `memo`, optional, maps `perstory.memo_key(story)` to that story's `StoryFeatures` (a frozen,
@@ -131,8 +133,11 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[st
         return DedupeResult(())
     keys = [memo_key(s) for s in stories] if memo is not None else []
     feats = _features(stories, keys, memo)
-    sh = gather(feats)
-    pairs = similar_pairs(sh, CANDIDATE_CONTAINMENT)
+    if memo is None:
+        sh = gather(feats)
+        pairs, size = similar_pairs(sh, CANDIDATE_CONTAINMENT), sh.size
+    else:
+        pairs, size = known_pairs(feats, memo, CANDIDATE_CONTAINMENT)
 
     extras: dict[int, Extra] = {}
 
@@ -157,9 +162,9 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[st
     columns = (pairs.a, pairs.b, pairs.jaccard, pairs.containment, pairs.same_text)
     for a, b, jac, con, same in zip(*(column.tolist() for column in columns), strict=True):
         exact = bool(same) and _same_tokens(feats[a], feats[b])
-        rule = similarity_rule(jac, con, exact, int(min(sh.size[a], sh.size[b])))
+        rule = similarity_rule(jac, con, exact, int(min(size[a], size[b])))
         if rule == "truncated":
-            small, large = (a, b) if sh.size[a] <= sh.size[b] else (b, a)
+            small, large = (a, b) if size[a] <= size[b] else (b, a)
             if not is_cut_down(facts_of(a), facts_of(b), _opens_early(feats[small], feats[large])):
                 rule = None
         why = conflict(facts_of(a), facts_of(b))
@@ -184,7 +189,7 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[st
 
 
 def _features(
-    stories: tuple[Story, ...], keys: list[str], memo: MutableMapping[str, StoryFeatures] | None
+    stories: tuple[Story, ...], keys: list[str], memo: MutableMapping[str, Any] | None
 ) -> list[StoryFeatures]:
     if memo is None:
         return story_features(stories)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.dedupe.features import I64, Shingles
+from digest.dedupe.features import I64, U64, Shingles
 
 F64 = NDArray[np.float64]
 
@@ -41,26 +41,43 @@ def _expand(starts: I64, counts: I64) -> I64:
     return np.repeat(starts, counts) + offsets
 
 
-def similar_pairs(sh: Shingles, c: float) -> Pairs:
-    n = len(sh.size)
-    stories = np.flatnonzero(sh.size > 0)
-    order = stories[np.lexsort((stories, sh.signature[stories]))]
-    sig = sh.signature[order]
+@dataclass(frozen=True, slots=True)
+class Units:
+    """The stories with a body grouped by signature (exact copies), in order of signature."""
+
+    reps: I64  # per unit: its first story, which stands for it
+    unit: I64  # per story: its unit, -1 for an empty body
+    members: dict[int, list[int]]  # the units of more than one story: their stories, ascending
+
+
+def units(signature: U64, nonempty: NDArray[np.bool_]) -> Units:
+    n = len(signature)
+    stories = np.flatnonzero(nonempty)
+    order = stories[np.lexsort((stories, signature[stories]))]
+    sig = signature[order]
     first_of_unit = np.r_[True, sig[1:] != sig[:-1]] if len(sig) else np.zeros(0, dtype=np.bool_)
-    unit_of_sorted = np.cumsum(first_of_unit) - 1
-    reps = order[first_of_unit]
     unit = np.full(n, -1, dtype=np.int64)
-    unit[order] = unit_of_sorted
-    u_a, u_b, u_j, u_c = _unit_pairs(sh, reps, c)
-    # Expand unit pairs to story pairs, then add the pairs inside each unit (exact copies).
+    unit[order] = np.cumsum(first_of_unit) - 1
     # Only units with more than one member need their member lists; the rest are their representative.
     starts = np.flatnonzero(first_of_unit)
     unit_size = np.diff(np.r_[starts, len(order)])
     multi = np.flatnonzero(unit_size > 1)
-    unit_members: dict[int, list[int]] = {
+    members: dict[int, list[int]] = {
         u: sorted(order[s : s + k].tolist())
         for u, s, k in zip(multi.tolist(), starts[multi].tolist(), unit_size[multi].tolist(), strict=True)
     }
+    return Units(order[first_of_unit], unit, members)
+
+
+def similar_pairs(sh: Shingles, c: float) -> Pairs:
+    found = units(sh.signature, sh.size > 0)
+    return story_pairs(found, *unit_pairs(sh, found.reps, c))
+
+
+def story_pairs(found: Units, u_a: I64, u_b: I64, u_j: F64, u_c: F64) -> Pairs:
+    """Unit pairs (given by their representatives, the smaller set first, in order of (u_a, u_b)) expanded to
+    story pairs, then the pairs inside each unit (exact copies)."""
+    unit, unit_members = found.unit, found.members
     out_a: list[int] = []
     out_b: list[int] = []
     out_j: list[float] = []
@@ -93,7 +110,7 @@ def similar_pairs(sh: Shingles, c: float) -> Pairs:
     )
 
 
-def _unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
+def unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
     """Pairs of distinct shingle sets (given by one story each) with containment >= c."""
     n = len(sh.size)
     empty_i = np.zeros(0, dtype=np.int64)
