@@ -13,8 +13,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import operator
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import PurePath
 from typing import Any
 
@@ -55,11 +56,41 @@ _SOURCES = [f.name for f in dataclasses.fields(Story)].index("sources")
 assert [f.name for f in dataclasses.fields(SourceRef)] == ["path", "index"], "_story_values must keep every field"
 
 
+TemplateFacts = tuple[frozenset[str], tuple[str | None, ...]]  # names a template loads, templates it names
+
+
+View = tuple[str, ...]  # story attributes a page reads, sorted
+WHOLE = "*"  # read as a whole (printed, compared as text, given to a filter): every attribute
+_VIEW = "|"  # in a page key, before its view
+
+
+def view_of(reads: set[str] | frozenset[str] | None) -> View | None:
+    """The view for a page that read these story attributes (None: the whole story)."""
+    if reads is None or WHOLE in reads or "body" in reads:
+        return None  # the body is most of a story: with it, a view saves little, and whole stories are hashed once
+    return tuple(sorted(reads | {"id"}))  # story ids are unique: comparing two stories compares their ids
+
+
+def key_view(key: str | None) -> View | None:
+    """The view a page key was made with (None: whole stories, or no key)."""
+    if key is None or _VIEW not in key:
+        return None
+    return tuple(key.split(_VIEW, 1)[1].split(","))
+
+
 class Fingerprints:
-    def __init__(self, env: jinja2.Environment, code: str) -> None:
+    def __init__(self, env: jinja2.Environment, code: str, parsed: MutableMapping[str, TemplateFacts] | None = None) -> None:
+        """`parsed`, optional, holds what parsing each template found, by name and source: parsing the templates
+        costs more than a rebuild's other work on them, so a build may keep it for the next."""
         self.env = env
         self.code = code
-        self._memo: dict[int, tuple[object, str]] = {}
+        self.parsed: MutableMapping[str, TemplateFacts] = {} if parsed is None else parsed
+        self.parsed_before = frozenset(self.parsed)
+        self.used_parsed: set[str] = set()  # the keys of `parsed` this keyer looked up
+        self._memos: dict[View | None, dict[int, tuple[object, str]]] = {None: {}}
+        self._memo = self._memos[None]  # digests by object, for the view in use
+        self._view: View | None = None  # the story attributes hashed now (None: the whole story)
+        self._getters: dict[View, Callable[[Story], Any]] = {}
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._files: dict[str, tuple[str, str, frozenset[str], tuple[str | None, ...]]] = {}
         self._used: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
@@ -75,7 +106,10 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            h = _pickled("Story", _story_values(value))
+            if self._view is None:
+                h = _pickled("Story", _story_values(value))
+            else:
+                h = _pickled("Story:" + ",".join(self._view), self._viewed(value))
         elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
             parts = [value.key, value.label]
             for day in value.days:
@@ -134,13 +168,24 @@ class Fingerprints:
         if name not in self._files:
             assert self.env.loader is not None
             source, filename, _ = self.env.loader.get_source(self.env, name)
-            ast = self.env.parse(source, name, filename)
-            read = frozenset(node.name for node in ast.find_all(jinja2.nodes.Name) if node.ctx == "load")
-            self._files[name] = (filename or "", source, read, tuple(jinja2.meta.find_referenced_templates(ast)))
+            known = digest_of(name, source)
+            self.used_parsed.add(known)
+            facts = self.parsed.get(known)
+            if facts is None:
+                ast = self.env.parse(source, name, filename)
+                read = frozenset(node.name for node in ast.find_all(jinja2.nodes.Name) if node.ctx == "load")
+                facts = self.parsed[known] = (read, tuple(jinja2.meta.find_referenced_templates(ast)))
+            self._files[name] = (filename or "", source, *facts)
         return self._files[name]
 
-    def page(self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str | None:
-        """The key of a page rendered from `template` with `context` (plus what derived values read), or None."""
+    def page(
+        self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None, view: View | None = None
+    ) -> str | None:
+        """The key of a page rendered from `template` with `context` (plus what derived values read), or None.
+
+        With `view` (the story attributes the page read when it was last rendered, see `view_of`), stories in the
+        context are hashed by those attributes only (`id` always among them); the key then ends in the view, so that
+        the next build hashes the same ones. `extra` values are always hashed whole."""
         wanted = (template, tuple(context))
         used = self._used.get(wanted)
         if used is None:
@@ -148,12 +193,39 @@ class Fingerprints:
             used = self._used[wanted] = tuple(sorted(context if names is None else names & context.keys()))
         of = self.of
         try:
+            self._use(view)
             parts = [of(context[n]) for n in used]
+            self._use(None)
             if extra:
                 parts += [of(v) for _, v in sorted(extra.items())]
         except Unkeyable:
             return None
-        return _digest(self.code, self.template(template)[0], *used, *parts)
+        finally:
+            self._use(None)
+        key = _digest(self.code, self.template(template)[0], *used, *parts)
+        return key if view is None else f"{key}{_VIEW}{','.join(view)}"
+
+    def _use(self, view: View | None) -> None:
+        if view is not self._view:
+            self._view = view
+            self._memo = self._memos.setdefault(view, {})
+            if view is not None and view not in self._getters:
+                self._getters[view] = operator.attrgetter(*view)
+
+    def _viewed(self, story: Story) -> tuple[Any, ...]:
+        """The story's values of the attributes in view (its sources as tuples, as in `_story_values`)."""
+        view = self._view
+        assert view is not None
+        try:
+            values = self._getters[view](story)
+        except AttributeError as exc:  # a name the template read that stories lack: the page is always rendered
+            raise Unkeyable("Story") from exc
+        if len(view) == 1:
+            values = (values,)
+        if "sources" in view:
+            at = view.index("sources")
+            values = (*values[:at], tuple((r.path, r.index) for r in story.sources), *values[at + 1 :])
+        return tuple(values)
 
     def data(self, *values: Any) -> str | None:
         try:

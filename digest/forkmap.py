@@ -31,18 +31,34 @@ def _slice(job: int, start: int, stop: int) -> list[Any]:
     return [fn(item) for item in items[start:stop]]
 
 
+def fork_call(fn: Callable[[], R]) -> Callable[[], R]:
+    """Start `fn()` in a forked process (with two CPUs or more); the returned function waits for its result.
+    This process is free meanwhile, as with `fork_map_start`."""
+    return _first(fork_map_start(_call, [fn], min_items=1))
+
+
+def _call(fn: Callable[[], R]) -> R:
+    return fn()
+
+
+def _first(collect: Callable[[], list[R]]) -> Callable[[], R]:
+    return lambda: collect()[0]
+
+
 def fork_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return fork_map_start(fn, items)()
 
 
-def fork_map_start(fn: Callable[[T], R], items: Sequence[T], leave: int = 0) -> Callable[[], list[R]]:
+def fork_map_start(
+    fn: Callable[[T], R], items: Sequence[T], leave: int = 0, min_items: int = MIN_ITEMS
+) -> Callable[[], list[R]]:
     """Start mapping `fn` over `items` in the background (when it pays); the returned function waits for the
     results. This process is free meanwhile: a build dedupes while its topics are matched. `leave` CPUs are
     left to this process for that work (more processes than CPUs only take turns)."""
     available = cpus()
-    if available < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if available < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: [fn(item) for item in items]
-    workers = max(1, available - leave)
+    workers = max(1, min(available - leave, len(items)))
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 

@@ -12,9 +12,7 @@ under any sub-path; only feeds and the sitemap use the configured base URL.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -23,17 +21,17 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from digest.classify import MONTHS, Classified, Timeline
+from digest.cache import read_pickle, write_pickle
+from digest.classify import Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
+from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
 from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
-from digest.fingerprint import Fingerprints
+from digest.fingerprint import Fingerprints, key_view, view_of
 from digest.forkmap import fork_map
-from digest.model import STATED_DATE_SOURCES, LoadResult, Story
+from digest.model import LoadResult, Story
 from digest.report import (
     REPORT_PATH,
-    ReportData,
-    ReportPart,
     part_context,
     part_page,
     report_context,
@@ -42,18 +40,6 @@ from digest.report import (
     report_parts,
 )
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
-BUILTIN_STATIC = PACKAGE_ROOT / "static"
-
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "ins", "li", "ol", "p", "pre", "q", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
-})
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set(), "ol": {"start"}}
-_HEADING = re.compile(r"<(/?)h([1-6])>")
-_WEB_URL = re.compile(r"https?://[^\s<>\"']+$", re.IGNORECASE)
-_MARKDOWN: Any = None
 MARKER = "build-report.json"  # the build's account of its inputs (publish checks for it)
 
 
@@ -66,84 +52,23 @@ class Site:
     keys: Mapping[str, str] = field(default_factory=dict)  # path -> input key, for the files that have one
 
 
-# --- helpers used by templates ----------------------------------------------------------------
+TEMPLATES = ("index.html", "story.html", "topic.html", "timeline.html", "feed.xml", "sitemap.xml", "report.html",
+             "report-part.html")  # the templates a build renders (and those they use)
+_PARSED = "parsed.pickle"  # in the compiled templates' folder: what `Fingerprints` found parsing each template
 
 
-def long_date(day: dt.date | None) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else "undated"
+def _keyer(env: jinja2.Environment, code: str, compiled: Path | None) -> Fingerprints:
+    """The page keys' maker, with what parsing the templates found in an earlier build (by template source)."""
+    stored = read_pickle(compiled / _PARSED, None) if compiled is not None else None
+    parsed = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code else {}
+    return Fingerprints(env, code, dict(parsed))
 
 
-def date_inferred(story: Story) -> bool:
-    return story.date is not None and story.date_source not in STATED_DATE_SOURCES
-
-
-def markdown_html(blocks: Iterable[str]) -> Markup:
-    """Markdown to sanitized HTML, headings demoted one level below the page's h1.
-
-    Raw HTML in the Markdown is not interpreted but shown as text, as in plain-text bodies: news
-    copy is full of angle brackets (Reuters tickers like <EM> or <OPP>) that are not markup, and an
-    unclosed tag would otherwise swallow the paragraphs after it. nh3 then sanitizes what Markdown
-    itself produced (links keep http, https and mailto URLs only; no images, scripts or styles).
-    """
-    global _MARKDOWN
-    if _MARKDOWN is None:  # one converter per process (building one costs more than converting a story)
-        import markdown
-
-        _MARKDOWN = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-        _MARKDOWN.preprocessors.deregister("html_block")
-        _MARKDOWN.inlinePatterns.deregister("html")
-    import nh3
-
-    html = _MARKDOWN.reset().convert("\n\n".join(blocks))
-    clean = nh3.clean(html, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                      link_rel="noopener noreferrer")
-    return Markup(_HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}>", clean))
-
-
-def web_url(url: str | None) -> bool:
-    """Only http(s) links become hrefs; anything else (javascript:, data:) is shown as text."""
-    return bool(url) and _WEB_URL.match(url or "") is not None
-
-
-def source_label(url: str) -> str:
-    host = re.sub(r"^[a-z]+://(www\.)?", "", url, flags=re.IGNORECASE).split("/", 1)[0]
-    return host or url
-
-
-def environment(config: SiteConfig, compiled: Path | None = None) -> jinja2.Environment:
-    """The templates' environment; `compiled`, a folder where Jinja keeps compiled templates between builds
-    (keyed by each template's source, so an edited template is compiled again)."""
-    folders: list[Path] = []
-    if config.templates:
-        folders.append((config.root / config.templates).resolve())
-    folders.append((config.root / "templates").resolve())
-    folders.append(BUILTIN_TEMPLATES)
-    unique = list(dict.fromkeys(f for f in folders if f.is_dir() or f == BUILTIN_TEMPLATES))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in unique]),
-        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True, default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # an environment lives for one build: no stat of every template on every page
-        bytecode_cache=_bytecode_cache(compiled),
-    )
-    env.filters["long_date"] = long_date
-    env.filters["source_label"] = source_label
-    env.tests["inferred"] = date_inferred
-    env.tests["web_url"] = web_url
-    return env
-
-
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a cache is never worth failing for
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+def _keep_parsed(keyer: Fingerprints, code: str, compiled: Path | None) -> None:
+    """Keep what parsing found for the next build, when it found something new (the templates in use only)."""
+    used = {k: keyer.parsed[k] for k in keyer.used_parsed}
+    if compiled is not None and used.keys() != keyer.parsed_before:
+        write_pickle(compiled / _PARSED, (code, used))
 
 
 def static_files(config: SiteConfig) -> tuple[OutputFile, ...]:
@@ -186,7 +111,7 @@ def timeline_pages(line: Timeline, config: SiteConfig) -> TimelinePages:
 
 
 Produced = tuple[str, str | None, bytes | None]  # path, input key (None: none), bytes (None: unchanged)
-Job = Callable[[Mapping[str, str]], Produced]  # given the previous keys, one output file
+Job = Callable[[Mapping[str, str]], Produced | list[Produced]]  # given the previous keys, one output file (or several)
 
 
 def render(
@@ -198,15 +123,17 @@ def render(
     previous: Mapping[str, str] | None = None,
     code: str = "",
     compiled: Path | None = None,
+    report: Sequence[Produced] | None = None,
 ) -> Site:
     """The site's files. With `previous` (path -> input key of the files the live site holds intact), a file
     whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself;
-    `compiled` a folder for compiled templates (see `environment`).
+    `compiled` a folder for compiled templates (see `environment`); `report`, the report's files when they were
+    made already (`report_files`), else they are made here.
 
     Every output is one job that computes its key and, when the key is new, its bytes; the jobs run on every
     CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side."""
     env = environment(config, compiled)
-    keyer = Fingerprints(env, code)
+    keyer = _keyer(env, code, compiled)
     stories = classified.stories
     by_id = {s.id: s for s in stories}
     topics = {t.slug: t for t in classified.topics}
@@ -214,34 +141,26 @@ def render(
     counts = {slug: line.count for slug, line in classified.by_topic}
     places = timeline_pages(classified.timeline, config)
     jobs: list[Job] = []  # every file but the story pages: few, and most cost more than a story page
-    story_jobs: list[Job] = []
     html_pages: list[str] = []
 
-    def page(path: str, template: str, derived: Mapping[str, tuple[Callable[[], Any], Any]] | None = None,
-             **context: Any) -> None:
+    def page(path: str, template: str, **context: Any) -> None:
         html_pages.append(path)
-        (story_jobs if template == "story.html" else jobs).append(
-            partial(_page, env, keyer, path, template, derived or {}, context))
+        jobs.append(partial(_page, env, keyer, path, template, {}, context))
 
     def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
         jobs.append(partial(_output, path, key, make))
 
     shared: dict[str, Any] = dict(config=config, today=today, all_topics=classified.topics, topic_counts=counts,
                                   topics_by_slug=topics, month_pages=places.month_page)
-    for name in ("index.html", "story.html", "topic.html", "timeline.html", "report.html", "report-part.html", "feed.xml",
-                 "sitemap.xml"):
+    for name in TEMPLATES:
         keyer.template(name)  # parsed once here, before the workers fork
         env.get_template(name)
+    _keep_parsed(keyer, code, compiled)
 
-    # Keying the search index or the build report would cost as much as making them (publish writes them only
-    # when their bytes change).
-    output(MARKER, lambda: None, lambda: build_report_file(build_report_data(loaded, stories, merges, today)))
+    # Keying the search index would cost as much as making it (publish writes it only when its bytes change).
     output("search-data.js", lambda: None, lambda: search_docs(stories, topics))
-    account = functools.cache(lambda: report_data(loaded, stories, merges, today))  # once in each worker that needs it
-    parts = report_parts([f.path for f in loaded.files])  # report_data lists loaded.files in this order
-    jobs.append(partial(_report, env, keyer, account, parts, config, today))
-    for part in parts:
-        jobs.append(partial(_report_part, env, keyer, account, part, len(parts), config, today))
+    if report is None:
+        jobs.append(partial(_report_job, loaded, stories, merges, config, today, code, compiled))
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
@@ -266,15 +185,20 @@ def render(
         output(path, partial(keyer.data, feed_key, path, title, subtitle, members[: config.feed_entries], config, today),
                partial(atom_feed, feed, path, title, subtitle, members, config, today, body))
 
-    for i, story in enumerate(stories):
-        page(
-            story.url, "story.html", title=story.title, story=story,
-            derived={"body_html": (lambda story=story: body(story), story)},  # type: ignore[misc]
+    def story_page(i: int, before: Mapping[str, str]) -> Produced:
+        """A story's page, its context made in the worker that renders it (making 10,000 contexts costs here)."""
+        story = stories[i]
+        context = dict(
+            title=story.title, story=story,
             related=[by_id[r] for r in story.related if r in by_id and r != story.id],
             story_topics=[topics[t] for t in story.topics if t in topics],
             previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
             timeline_link=places.story_page[story.id], **shared,
         )
+        return _page(env, keyer, story.url, "story.html", {"body_html": (partial(body, story), story)}, context, before)
+
+    html_pages += [story.url for story in stories]
+    story_jobs = [partial(story_page, i) for i in range(len(stories))]
 
     html_pages.sort()
     lastmod = [by_id[p[8:-5]].date if p.startswith("stories/") and p[8:-5] in by_id else None for p in html_pages]
@@ -285,7 +209,8 @@ def render(
     files: list[OutputFile] = list(static_files(config))
     kept: list[str] = []
     keys: dict[str, str] = {}
-    for path, key, data in fork_map(partial(_run, before), _spread(jobs, story_jobs)):
+    made = fork_map(partial(_run, before), _spread(jobs, story_jobs))
+    for path, key, data in [*(report or ()), *(p for produced in made for p in produced)]:
         if key is not None:
             keys[path] = key
         if data is None:
@@ -309,8 +234,9 @@ def _spread(few: Sequence[Job], many: Sequence[Job]) -> list[Job]:
     return out + list(many[at:])
 
 
-def _run(before: Mapping[str, str], job: Job) -> Produced:
-    return job(before)
+def _run(before: Mapping[str, str], job: Job) -> list[Produced]:
+    produced = job(before)
+    return produced if isinstance(produced, list) else [produced]
 
 
 def _unless_kept(path: str, key: str | None, before: Mapping[str, str], make: Callable[[], bytes]) -> Produced:
@@ -325,39 +251,59 @@ def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputF
     return _unless_kept(path, key(), before, lambda: make().data)
 
 
-def _report(
-    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], parts: Sequence[ReportPart],
-    config: SiteConfig, today: dt.date, before: Mapping[str, str],
-) -> Produced:
-    """`report.html` (not in the sitemap), rendered when its data changed."""
-    data = account()
+def report_files(
+    loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], config: SiteConfig, today: dt.date,
+    previous: Mapping[str, str] | None = None, code: str = "", compiled: Path | None = None,
+) -> list[Produced]:
+    """`build-report.json`, `report.html` and its parts (`report/N.html`), each rendered unless its key is the one in
+    `previous`. They read the loaded files and dedupe's result, not topics, so a build makes them while it classifies;
+    `stories` are dedupe's (their order and topics do not matter)."""
+    return _report_job(loaded, stories, merges, config, today, code, compiled, previous or {})
+
+
+def _report_job(
+    loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], config: SiteConfig, today: dt.date,
+    code: str, compiled: Path | None, before: Mapping[str, str],
+) -> list[Produced]:
+    # The search index is not keyed, nor is `build-report.json`: keying it would cost as much as making it.
+    env = environment(config, compiled)
+    keyer = _keyer(env, code, compiled)
+    data = report_data(loaded, stories, merges, today)
+    parts = report_parts([f.path for f in data.files])
+    made: list[Produced] = [(MARKER, None, build_report_file(build_report_data(loaded, stories, merges, today)).data)]
     key = keyer.page("report.html", report_context(data, config, today, parts))
-    return _unless_kept(REPORT_PATH, key, before, lambda: report_page(env, data, config, today, parts).data)
+    made.append(_unless_kept(REPORT_PATH, key, before, lambda: report_page(env, data, config, today, parts).data))
+    for part in parts:
+        context = part_context(data, part, len(parts), config, today)
+        made.append(_unless_kept(part.path, keyer.page("report-part.html", context), before,
+                                 partial(_part_bytes, env, context)))
+    return made
 
 
-def _report_part(
-    env: jinja2.Environment, keyer: Fingerprints, account: Callable[[], ReportData], part: ReportPart, count: int,
-    config: SiteConfig, today: dt.date, before: Mapping[str, str],
-) -> Produced:
-    """One page of the report's file listing, rendered when its own files' entries changed."""
-    context = part_context(account(), part, count, config, today)
-    return _unless_kept(part.path, keyer.page("report-part.html", context), before, lambda: part_page(env, context).data)
+def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
+    return part_page(env, context).data
 
 
 def _page(
-    env: jinja2.Environment, keyer: Fingerprints, path: str, template: str,
+    env: ReadingEnvironment, keyer: Fingerprints, path: str, template: str,
     derived: Mapping[str, tuple[Callable[[], Any], Any]], context: Mapping[str, Any], before: Mapping[str, str],
 ) -> Produced:
-    """An HTML page: its key is that of its template and every context value it reads (`derived` values are
-    keyed by their sources and made only when the page is rendered)."""
+    """An HTML page: its key is that of its template and every context value it reads, stories by the attributes
+    the page read when it was last rendered (`derived` values are keyed by their sources, whole, and made only when
+    the page is rendered). A page rendered gets the key of what it read this time."""
     full = dict(root="../" * path.count("/"), path=path, **context)
-    key = keyer.page(template, full, {name: source for name, (_, source) in derived.items()})
-
-    def rendered() -> bytes:
-        full.update({name: derive() for name, (derive, _) in derived.items()})
-        return xml_safe(env.get_template(template).render(**full)).encode("utf-8")
-
-    return _unless_kept(path, key, before, rendered)
+    sources = {name: source for name, (_, source) in derived.items()}
+    last = before.get(path)
+    if last is not None and keyer.page(template, full, sources, key_view(last)) == last:
+        return path, last, None
+    made = {name: derive() for name, (derive, _) in derived.items()}
+    env.reads = set()
+    try:
+        html = env.get_template(template).render(**full, **made)
+        view = view_of(env.reads)
+    finally:
+        env.reads = None
+    return path, keyer.page(template, full, sources, view), xml_safe(html).encode("utf-8")
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:

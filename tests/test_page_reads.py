@@ -1,0 +1,115 @@
+"""A page is rendered again when what it shows changes, and only then: its key covers the story attributes it
+read when it was last rendered (recorded by `environment.ReadingEnvironment`), not whole stories.
+
+Each test renders a small site, edits one article, renders again with the first render's keys, and checks which
+pages were rendered again and that every page kept is byte-identical to a clean render of the edited inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import ROOT, SEED_BUILD_DATE
+from test_incremental import synthetic
+
+from digest.classify import classify
+from digest.config import load_config
+from digest.dedupe import dedupe
+from digest.load import load_paths
+from digest.render import Site, render
+
+EDITED = "story-0005.md"
+BODY_EDIT = ("Paragraph four says little.", "Paragraph four, corrected, says a little more.")
+
+
+def render_site(project: Path, previous: Site | None = None) -> Site:
+    config = load_config(project / "digest.yaml")
+    loaded = load_paths([project / "articles"], SEED_BUILD_DATE)
+    deduped = dedupe(loaded.stories)
+    classified = classify(deduped.stories, config)
+    return render(classified, config, SEED_BUILD_DATE, loaded, deduped.merges, previous.keys if previous else None,
+                  "test")
+
+
+def project(tmp_path: Path, macros: str | None = None) -> Path:
+    synthetic(40, tmp_path / "articles")
+    # Story 5 gets two more paragraphs: a story's id covers its headline and first three paragraphs, so an edit
+    # further down keeps its id (and its address), as a typical correction does.
+    edited = tmp_path / "articles" / EDITED
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nParagraph three.\n\nParagraph four says little.\n",
+                      encoding="utf-8")
+    config = (ROOT / "digest.yaml").read_text(encoding="utf-8")
+    (tmp_path / "digest.yaml").write_text(config + "\ntimeline_split: 20\n", encoding="utf-8")
+    if macros is not None:  # an override of the built-in macros, with `macros` put into each timeline item
+        built_in = (ROOT / "templates" / "_macros.html").read_text(encoding="utf-8")
+        marker = '<li class="event" id="s-{{ event.lead.id }}">'
+        assert marker in built_in
+        (tmp_path / "templates").mkdir()
+        (tmp_path / "templates" / "_macros.html").write_text(built_in.replace(marker, marker + macros), encoding="utf-8")
+    return tmp_path
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "articles" / EDITED
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def rerender(project: Path, change: tuple[str, str]) -> tuple[set[str], str]:
+    """Render, edit, render again: the pages rendered the second time, and the edited story's month page."""
+    first = render_site(project)
+    edit(project, *change)
+    second = render_site(project, first)
+    clean = {f.path: f.data for f in render_site(project).files}
+    before = {f.path: f.data for f in first.files}
+    for path in second.kept:  # a page kept is the page a clean render makes
+        assert before[path] == clean[path], path
+    for f in second.files:
+        assert f.data == clean[f.path], f.path
+    day = dt.date(2025, 1, 1) + dt.timedelta(days=35)  # story 5's date (see `synthetic`)
+    return {f.path for f in second.files if f.path.endswith(".html")}, f"timeline/{day:%Y-%m}.html"
+
+
+def story_page(pages: set[str]) -> str:
+    found = [p for p in pages if p.startswith("stories/report-5-")]
+    assert len(found) == 1, pages
+    return found[0]
+
+
+def test_a_body_edit_renders_the_story_page_but_not_the_month_page_that_shows_titles(tmp_path: Path) -> None:
+    pages, month = rerender(project(tmp_path), BODY_EDIT)
+    story_page(pages)
+    assert month not in pages
+    assert "timeline.html" not in pages  # the months' index: it reads no story
+
+
+def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
+    pages, month = rerender(project(tmp_path), ('title: "Report 5 on', 'title: "Report 5, retitled, on'))
+    assert month in pages
+
+
+def test_a_template_that_reads_the_body_is_rendered_when_the_body_changes(tmp_path: Path) -> None:
+    root = project(tmp_path, macros="{{ event.lead.body[-1] }}")
+    pages, month = rerender(root, BODY_EDIT)
+    assert month in pages
+
+
+def test_a_story_given_whole_to_a_filter_counts_as_read_whole(tmp_path: Path) -> None:
+    root = project(tmp_path, macros='<span hidden>{{ event.lead | string | length }}</span>')
+    pages, month = rerender(root, BODY_EDIT)
+    assert month in pages
+
+
+def test_a_story_printed_whole_counts_as_read_whole(tmp_path: Path) -> None:
+    root = project(tmp_path, macros='<span hidden>{{ event.lead }}</span>')
+    pages, month = rerender(root, BODY_EDIT)
+    assert month in pages
+
+
+def test_attributes_read_through_a_filter_argument_are_recorded(tmp_path: Path) -> None:
+    root = project(tmp_path, macros='<span hidden>{{ event.stories | map(attribute="body") | list | length }}</span>'
+                                    '{{ (event.stories | map(attribute="body") | first)[-1] }}')
+    pages, month = rerender(root, BODY_EDIT)
+    assert month in pages
