@@ -68,6 +68,12 @@ class Story:
     def url(self) -> str:
         return f"stories/{self.id}.html"
 
+    @property
+    def lede(self) -> str:
+        """The body's first paragraph ("" without a body), which a story card shows when there is no summary: a
+        page that reads only this is not rendered again when the rest of the body changes."""
+        return self.body[0] if self.body else ""
+
     __reduce__ = pickle_as_call
 
 

@@ -83,6 +83,7 @@ def test_a_body_edit_renders_the_story_page_but_not_the_month_page_that_shows_ti
     story_page(pages)
     assert month not in pages
     assert "timeline.html" not in pages  # the months' index: it reads no story
+    assert "index.html" not in pages  # its story cards show a story's summary or first paragraph (`lede`)
 
 
 def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
