@@ -13,6 +13,7 @@ from digest.cache import UsedDict
 from digest.dedupe import dedupe
 from digest.dedupe.pairmemo import KEY
 from digest.dedupe.perstory import StoryFeatures, memo_key
+from digest.dedupe.relmemo import KEY as RELATED_KEY
 from digest.model import SourceRef
 
 
@@ -23,7 +24,8 @@ def check(stories, memo) -> None:
 def test_memo_gives_the_same_result_cold_and_warm():
     memo: dict[str, StoryFeatures] = {}
     check(STORIES, memo)
-    assert set(memo) - {KEY} == {memo_key(s) for s in STORIES}  # the story records, and the pairs of their texts
+    # the story records, the pairs of their texts and the related pairs of the groups
+    assert set(memo) - {KEY, RELATED_KEY} == {memo_key(s) for s in STORIES}
     check(STORIES, memo)  # every record reused
     check(STORIES[::-1], memo)  # other order, same records
 
@@ -80,3 +82,31 @@ def test_every_story_record_is_looked_up():
         warm.update(memo)
         dedupe(stories, warm)
         assert warm.used >= {memo_key(s) for s in stories}
+
+
+def test_related_pairs_kept_in_the_memo(monkeypatch):
+    """A rebuild reuses the last build's related pairs when its changes touch no rare name and no day (here: a
+    common name added to a story, a story moved to another file), and counts them again otherwise (a new rare
+    name, another day); the result is the same as without a memo each time."""
+    import digest.dedupe.relmemo as relmemo
+
+    reused: list[bool] = []
+    reuse = relmemo._reuse
+    monkeypatch.setattr(relmemo, "_reuse", lambda *a: reused.append((found := reuse(*a)) is not None) or found)
+    memo: dict[str, StoryFeatures] = {}
+    check(STORIES, memo)
+    common = "The"  # in more stories than a rare name may be
+    assert sum(common in " ".join(s.body) for s in STORIES) > 3
+    at = next(i for i, s in enumerate(STORIES) if common not in " ".join(s.body))
+    story = STORIES[at]
+    steps = [
+        replace(story, body=(*story.body, f"{common} talks resume.")),
+        replace(story, sources=(SourceRef("moved/elsewhere.txt", 0),)),
+        replace(story, body=(*story.body, "Zebulon Quartermaine-Vexley spoke.")),
+        replace(story, date=None if story.date else STORIES[0].date),
+    ]
+    for edited in steps:
+        stories = (*STORIES[:at], edited, *STORIES[at + 1 :])
+        check(stories, memo)
+        check(STORIES, memo)  # and back
+    assert reused[:6] == [True] * 4 + [False] * 2  # (whether another date changes its group's day depends on the group)

@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from digest.dedupe.candidates import similar_pairs
-from digest.dedupe.combine import base_id, combine, unique_ids
+from digest.dedupe.combine import base_id, changed, combine, unique_ids
 from digest.dedupe.features import K
 from digest.dedupe.pairmemo import known_pairs
 from digest.dedupe.perstory import Extra, StoryFeatures, extra, gather, memo_key, names, story_features
 from digest.dedupe.related import related_pairs
+from digest.dedupe.relmemo import Group, known_related
 from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, is_cut_down, similarity_rule
 from digest.model import SourceRef, Story
 
@@ -185,7 +186,7 @@ def dedupe(stories: tuple[Story, ...] | Sequence[Story], memo: MutableMapping[st
         if groups.join(judged.a, judged.b):
             links.setdefault(groups.find(judged.a), []).append(judged)
 
-    return _assemble(stories, feats, extras, groups, links, similar, rank, tuple(held))
+    return _assemble(stories, feats, extras, groups, links, similar, rank, tuple(held), keys, memo)
 
 
 def _features(
@@ -220,6 +221,8 @@ def _assemble(
     similar: list[tuple[int, int]],
     rank: dict[int, int],
     held: tuple[HeldApart, ...],
+    keys: list[str],
+    memo: MutableMapping[str, Any] | None,
 ) -> DedupeResult:
     n = len(stories)
     # A group is led by its first member; groups come in the order of their leaders. Most stories are
@@ -237,7 +240,7 @@ def _assemble(
         if group is None:
             story = stories[i]
             new_id = base_id(story.id)
-            built.append(story if new_id == story.id else replace(story, id=new_id))
+            built.append(story if new_id == story.id else changed(story, id=new_id))
         else:
             root, members = group
             records.append((len(built), root, members))
@@ -246,8 +249,16 @@ def _assemble(
 
     # Related coverage between final stories.
     days = np.array([s.date.toordinal() if s.date else np.nan for s in final], dtype=np.float64)
-    terms, owner = names(feats)
-    links_found = set(related_pairs(terms, group_of[owner], len(final), days))
+    if memo is None:
+        terms, owner = names(feats)
+        links_found = set(related_pairs(terms, group_of[owner], len(final), days))
+    else:
+        group_members = [[i] for i in np.flatnonzero(is_leader).tolist()]
+        group_keys: list[Group] = [keys[ms[0]] for ms in group_members]
+        for k, _, members in records:
+            group_members[k] = members
+            group_keys[k] = tuple(sorted(keys[m] for m in members))
+        links_found = known_related(group_keys, feats, group_members, days, memo)
     for a, b in similar:
         ga, gb = int(group_of[a]), int(group_of[b])
         if ga != gb:
@@ -265,7 +276,7 @@ def _assemble(
         story = final[k]
         links_k = tuple(sorted(ids - {story.id}))
         if links_k != story.related:
-            final[k] = replace(story, related=links_k)
+            final[k] = changed(story, related=links_k)
 
     merges = []
     for k, root, members in records:

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from digest.dedupe.rules import clean_headline
 from digest.model import STATED_DATE_SOURCES, SourceRef, Story
 from digest.text import fold
 
 _NUMBERED = re.compile(r"^(?P<base>.+-[0-9a-f]{6})-\d+$")
+_FIELDS = tuple(f.name for f in fields(Story))  # every one is an __init__ argument, in order
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_VALUES = operator.attrgetter(*_FIELDS)
+
+
+def changed(story: Story, **changes: Any) -> Story:
+    """`dataclasses.replace` for a story, in a quarter of the time (the build makes thousands)."""
+    values = list(_VALUES(story))
+    for name, value in changes.items():
+        values[_AT[name]] = value
+    return Story(*values)
 
 
 def base_id(story_id: str) -> str:
     """A loader id without the "-2", "-3" it gets when identical copies clash (those depend on file order)."""
+    tail = story_id.rpartition("-")[2]
+    if not tail.removesuffix("\n").isdigit():  # what _NUMBERED needs (\d is a kind of isdigit; $ passes a final \n)
+        return story_id
     match = _NUMBERED.match(story_id)
     return match.group("base") if match else story_id
 
@@ -93,7 +108,7 @@ def combine(members: Sequence[Story], known: Sequence[Known] | None = None) -> S
         topics.extend(t for t in story.topics if t not in topics)
     sources = tuple(sorted({ref for s in members for ref in s.sources}, key=lambda r: (r.path, r.index)))
     first_source = min(members, key=lambda s: (s.sources[0].path, s.sources[0].index))
-    return replace(
+    return changed(
         fullest,
         id=base_id(first.id),
         headline=headline,
@@ -136,7 +151,7 @@ def unique_ids(stories: Sequence[Story]) -> list[Story]:
             while f"{story_id}-{n}" in taken:
                 n += 1
             taken.add(f"{story_id}-{n}")
-            out[i] = replace(stories[i], id=f"{story_id}-{n}")
+            out[i] = changed(stories[i], id=f"{story_id}-{n}")
     return out
 
 

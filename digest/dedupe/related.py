@@ -23,18 +23,36 @@ MIN_DF_CAP = 3
 MAX_DF_CAP = 60
 
 
+def df_cap(n_groups: int) -> int:
+    """The most groups a rare name is in."""
+    return max(MIN_DF_CAP, min(MAX_DF_CAP, math.floor(MAX_DF_SHARE * n_groups)))
+
+
 def related_pairs(terms: U64, groups: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
     """Pairs of groups (a < b) that look like coverage of the same event, from every name term and the
     group holding it; days is each group's date ordinal or NaN."""
+    return related_pairs_df(terms, groups, n_groups, days)[0]
+
+
+def related_pairs_df(
+    terms: U64, groups: I64, n_groups: int, days: NDArray[np.float64]
+) -> tuple[list[tuple[int, int]], U64, I64]:
+    """`related_pairs`, and every distinct name term (ascending) with the number of groups holding it."""
+    no_terms = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     if n_groups < 2 or len(terms) == 0:
-        return []
+        return [], *no_terms
     terms, groups = _distinct_sorted(terms, groups, n_groups)
     if len(terms) == 0:
-        return []
+        return [], *no_terms
     new_term = np.r_[True, terms[1:] != terms[:-1]]
     term_id = np.cumsum(new_term) - 1
     df = np.bincount(term_id)
-    cap = max(MIN_DF_CAP, min(MAX_DF_CAP, math.floor(MAX_DF_SHARE * n_groups)))
+    table = terms[new_term], df.astype(np.int64)
+    return _pairs(term_id, groups, df, n_groups, days), *table
+
+
+def _pairs(term_id: I64, groups: I64, df: I64, n_groups: int, days: NDArray[np.float64]) -> list[tuple[int, int]]:
+    cap = df_cap(n_groups)
     rare = df[term_id] <= cap
     idf = np.log((n_groups + 1) / df)
     weight = idf[term_id]
