@@ -54,25 +54,82 @@ def cache_dir(out: Path) -> Path:
     return Path(os.path.abspath(out)).parent / ".digest-cache"
 
 
-def read_pickle(path: Path, default: Any) -> Any:
-    """A cached record, or `default` when it is missing or unreadable (a cache is never worth failing for)."""
+class _Kept:
+    """What this process last read from or wrote to the files of one cache folder, each with the stat signature
+    the file had then, and the decoded parse results of its last build.
+
+    A process that builds again (`digest serve` after a save, a test) takes a cache file whose signature is
+    unchanged from memory instead of unpickling it again: 10,000 parse results and story features cost
+    0.3 s to unpickle. A file rewritten by anyone gets a new inode or ctime, so it is read again. Values
+    kept here are shared with the callers of `read_pickle(keep=True)`, which must not change them.
+    One folder at a time, so a process building many sites keeps one site's worth."""
+
+    def __init__(self) -> None:
+        self.folder = ""
+        self.files: dict[str, tuple[Stat, Any]] = {}
+        self.parsed: tuple[str, dict[tuple[str, str], tuple[bytes, Any]]] = ("", {})  # (parse key, results)
+
+    def get(self, path: str, sig: Stat) -> tuple[bool, Any]:
+        entry = self.files.get(path)
+        return (True, entry[1]) if entry is not None and entry[0] == sig else (False, None)
+
+    def enter(self, folder: str) -> None:
+        if folder != self.folder:
+            self.folder, self.files, self.parsed = folder, {}, ("", {})
+
+    def put(self, path: str, sig: Stat | None, value: Any) -> None:
+        self.enter(os.path.dirname(path))
+        if sig is None:
+            self.files.pop(path, None)
+        else:
+            self.files[path] = (sig, value)
+
+
+_KEPT = _Kept()  # a memo of file contents by (path, stat): the same value as reading the file again
+
+
+def _sig_of(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def read_pickle(path: Path, default: Any, keep: bool = False) -> Any:
+    """A cached record, or `default` when it is missing or unreadable (a cache is never worth failing for).
+    With `keep`, the value may come from (and goes to) this process's memory: the caller must not change it."""
+    name = str(path)
     try:
-        with path.open("rb") as f:
-            return pickle.load(f)
+        with open(name, "rb") as f:
+            if keep:
+                sig = _sig_of(os.fstat(f.fileno()))
+                found, value = _KEPT.get(name, sig)
+                if found:
+                    return value
+            value = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError, IndexError):
         return default
+    if keep:
+        _KEPT.put(name, sig, value)
+    return value
 
 
-def write_pickle(path: Path, value: Any) -> None:
-    """Replace a cached record atomically; a full disk or a read-only cache only costs speed next time."""
+def write_pickle(path: Path, value: Any, keep: bool = False) -> bool:
+    """Replace a cached record atomically (whether it was); a full disk or a read-only cache only costs speed
+    next time. With `keep`, this process remembers the value (see `_Kept`): the caller must not change it later."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+            f.flush()
+            os.replace(tmp, path)
+            sig = _sig_of(os.fstat(f.fileno()))  # after the rename, which sets the ctime
     except OSError:
         tmp.unlink(missing_ok=True)
+        if keep:
+            _KEPT.put(str(path), None, value)  # what the file holds now is unknown
+        return False
+    if keep:
+        _KEPT.put(str(path), sig, value)
+    return True
 
 
 class BuildLock:
@@ -180,11 +237,14 @@ class ShardedMemo:
         self.key = key
         self.data = UsedDict()
         self.dirty: set[int] = set()
+        self.stored: list[dict[str, Any]] = []  # each shard as read (kept by this process: not changed)
         for shard, path in enumerate(self.paths):
-            stored = read_pickle(path, None)
+            stored = read_pickle(path, None, keep=True)
             if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict):
+                self.stored.append(stored[1])
                 self.data.update(stored[1])
             else:
+                self.stored.append({})
                 self.dirty.add(shard)
         self.before = dict(self.data)  # what was read, to find entries added, replaced or dropped
 
@@ -193,15 +253,21 @@ class ShardedMemo:
         unreadable)."""
         keep = self.data.used if wanted is None else wanted
         now = {k: v for k, v in self.data.items() if k in keep}
-        self.dirty.update(_shard(k) for k, v in now.items() if self.before.get(k) is not v)
-        self.dirty.update(_shard(k) for k in self.before.keys() - now.keys())
-        shards: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        for k, v in now.items():
-            shards[_shard(k)][k] = v
-        for shard in sorted(self.dirty):
-            write_pickle(self.paths[shard], (self.key, shards[shard]))
+        before = self.before
+        changed = [k for k, v in now.items() if before.get(k) is not v]  # new or replaced
+        dropped = before.keys() - now.keys()
+        self.dirty.update(_shard(k) for k in changed)
+        self.dirty.update(_shard(k) for k in dropped)
+        for shard in sorted(self.dirty):  # the entries it kept, and those added to it
+            entries = {k: now[k] for k in self.stored[shard] if k in now}
+            entries.update((k, now[k]) for k in changed if _shard(k) == shard)
+            write_pickle(self.paths[shard], (self.key, entries), keep=True)
+            self.stored[shard] = entries
         self.dirty = set()
+        self.before = now
 
+
+Entry = tuple[bytes, Any]  # a parse result as its worker pickled it, and unpickled
 
 
 class ParseCache:
@@ -209,99 +275,111 @@ class ParseCache:
 
     `files.pickle` maps each article file to its last stat signature and content hash (small, read on
     every build); `parse-NN.pickle` hold the results (each pickled on its own), sharded by file name (read only
-    when some are needed).
+    when some are needed). Files are named by their path as `load.scan` gives it, with the stat signature it took.
     """
 
     def __init__(self, folder: Path, today: str, max_bytes: int) -> None:
         self.folder = folder
+        _KEPT.enter(str(folder))
         self.key = digest_of(today, code_version("load"), str(max_bytes))
         self.max_bytes = max_bytes
-        index = read_pickle(folder / "files.pickle", None)
-        valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key
+        index = read_pickle(folder / "files.pickle", None, keep=True)
+        valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key and isinstance(index[2], dict)
         self.recorded_ns: int = index[1] if valid else 0
         self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
         self.seen: dict[str, tuple[Stat, str]] = {}
-        self._results: dict[tuple[str, str], Any] | None = None
-        self._dirty_shards: set[int] = set()  # shards of the results that need writing
+        self.used: dict[tuple[str, str], Entry] = {}  # the results this build took or made: what `save` keeps
+        kept_key, kept = _KEPT.parsed
+        self._kept = kept if kept_key == self.key else {}
+        self._stored: list[dict[tuple[str, str], bytes]] | None = None  # the shards as they are on disk
+        self._unreadable: set[int] = set()
         self.dirty = not valid  # the index needs writing
 
-    def known_hash(self, file: Path) -> tuple[Stat | None, str | None]:
-        """The file's stat signature, and its content hash when this build or a trusted record knows it (the
-        file is not read). Take the signature before reading the file, to `record` with its hash."""
-        name = str(file)
-        sig = stat_of(file)
+    def known_hash(self, name: str, sig: Stat | None) -> str | None:
+        """The content hash of the file `name` with stat signature `sig` (taken before reading it), when this build
+        or a trusted record knows it (the file is not read)."""
         if sig is None:
-            return None, None
+            return None
         now = self.seen.get(name)
         if now is not None and now[0] == sig:
-            return sig, now[1]
+            return now[1]
         old = self.index.get(name)
         if old is not None and old[0] == sig and trusted(sig, self.recorded_ns):
             self.seen[name] = old
-            return sig, old[1]
-        return sig, None
+            return old[1]
+        return None
 
-    def record(self, file: Path, sig: Stat, h: str) -> None:
+    def record(self, name: str, sig: Stat, h: str) -> None:
         """The content hash of the file as it was when its signature `sig` was taken."""
-        self.seen[str(file)] = (sig, h)
-        self.dirty = True
-
-    def parsed_hash(self, file: Path) -> str | None:
-        """The content hash this build recorded for the file (what it parsed or found in the cache), if any."""
-        entry = self.seen.get(str(file))
-        return None if entry is None else entry[1]
-
-    def content_hash(self, file: Path) -> str | None:
-        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
-        sig, known = self.known_hash(file)
-        if sig is None or sig[0] > self.max_bytes:
-            return None
-        if known is not None:
-            return known
-        name = str(file)
-        try:
-            data = file.read_bytes()
-        except OSError:
-            return None
-        h = hashlib.blake2b(data, digest_size=16).hexdigest()
         self.seen[name] = (sig, h)
         self.dirty = True
+
+    def parsed_hash(self, name: str) -> str | None:
+        """The content hash this build recorded for the file (what it parsed or found in the cache), if any."""
+        entry = self.seen.get(name)
+        return None if entry is None else entry[1]
+
+    def content_hash(self, name: str, sig: Stat | None) -> str | None:
+        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
+        if sig is None or sig[0] > self.max_bytes:
+            return None
+        known = self.known_hash(name, sig)
+        if known is not None:
+            return known
+        try:
+            with open(name, "rb") as f:
+                h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        except OSError:
+            return None
+        self.record(name, sig, h)
         return h
 
-    def _load_results(self) -> dict[tuple[str, str], Any]:
-        if self._results is None:
-            self._results = {}
+    def _shards(self) -> list[dict[tuple[str, str], bytes]]:
+        if self._stored is None:
+            self._stored = []
             for shard in range(SHARDS):
-                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None)
-                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key:
-                    self._results.update(stored[1])
+                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=True)
+                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict):
+                    self._stored.append(stored[1])
                 else:
-                    self._dirty_shards.add(shard)
-        return self._results
+                    self._stored.append({})
+                    self._unreadable.add(shard)
+        return self._stored
 
     def get(self, rel: str, h: str) -> Any:
-        stored = self._load_results().get((rel, h))
-        return None if stored is None else pickle.loads(stored)
+        key = (rel, h)
+        entry = self._kept.get(key)  # decoded by an earlier build of this process
+        if entry is None:
+            stored = self._shards()[_shard(rel)].get(key)
+            if stored is None:
+                return None
+            try:
+                entry = (stored, pickle.loads(stored))
+            except Exception:  # a damaged record: the file is parsed again
+                return None
+        self.used[key] = entry
+        return entry[1]
 
-    def put(self, rel: str, h: str, pickled: bytes) -> None:
+    def put(self, rel: str, h: str, pickled: bytes, result: Any) -> None:
         """Keep a result as the bytes it was pickled to (by the process that parsed it): saving writes them as
         they are, instead of pickling every story again."""
-        self._load_results()[(rel, h)] = pickled
-        self._dirty_shards.add(_shard(rel))
+        self.used[(rel, h)] = (pickled, result)
 
     def save(self, recorded_ns: int) -> None:
-        """Write back what changed (only the shards holding a new or a dropped result), keeping only the files
-        seen in this build."""
-        if self._results is not None:
-            wanted = {sig_h[1] for sig_h in self.seen.values()}
-            shards: list[dict[tuple[str, str], Any]] = [{} for _ in range(SHARDS)]
-            for k, v in self._results.items():
-                if k[1] in wanted:
-                    shards[_shard(k[0])][k] = v
-                else:
-                    self._dirty_shards.add(_shard(k[0]))
-            for shard in sorted(self._dirty_shards):
-                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, shards[shard]))
-        if self.dirty or self._dirty_shards or self.seen.keys() != self.index.keys():
-            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, self.seen))
-        self._dirty_shards = set()
+        """Write back what changed: the shards whose results are not this build's (a new, changed or dropped file,
+        or an unreadable shard), and the index."""
+        if self.used or self._stored is not None:
+            stored = self._shards()
+            on_disk = {key for shard in stored for key in shard}
+            added = self.used.keys() - on_disk
+            dirty = self._unreadable | {_shard(key[0]) for key in added | (on_disk - self.used.keys())}
+            for shard in sorted(dirty):  # the results it keeps, and those added to it
+                now = {key: pickled for key, pickled in stored[shard].items() if key in self.used}
+                now.update((key, self.used[key][0]) for key in added if _shard(key[0]) == shard)
+                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=True)
+                stored[shard] = now
+            self._unreadable = set()
+            _KEPT.parsed = (self.key, dict(self.used))
+        if self.dirty or self.seen.keys() != self.index.keys():
+            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, dict(self.seen)), keep=True)
+            self.dirty = False

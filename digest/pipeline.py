@@ -15,6 +15,7 @@ The output equals a clean build's.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable, KeysView, Mapping, Sequence
@@ -26,16 +27,17 @@ from typing import TYPE_CHECKING, Any
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
 from digest.forkmap import fork_map_start
-from digest.load import MAX_FILE_BYTES, discover, load_paths
-from digest.model import FileReport, Story
-from digest.publish import MARKER, PublishError, check_output, file_sig, mirror, publish_incremental
+from digest.load import MAX_FILE_BYTES, Found, load_paths, scan
+from digest.model import LoadResult, Story
+from digest.publish import MARKER, PublishError, check_output, mirror, publish_incremental
 
 if TYPE_CHECKING:
     from digest.classify import Classified
     from digest.dedupe import DedupeResult
 
 Progress = Callable[[str, int, int], None]
-TopicsStarted = Callable[[], tuple[str, dict[str, tuple[str, ...]], KeysView[str]]]
+TextOf = tuple[str, tuple[str, ...], tuple[str, ...]]  # what topic rules read: headline (or title), summary, body
+TopicsStarted = Callable[[], tuple[str, dict[str, tuple[str, ...]], KeysView[str], dict[TextOf, str]]]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
 
 
@@ -109,29 +111,39 @@ def _live_manifest(out: Path, state: dict[str, Any]) -> dict[str, tuple[str, c.S
     if not out.is_dir():
         return {}
     base = f"{out}{os.sep}"
-    return {p: e for p, e in recorded.items() if e[1] is not None and file_sig(base + p) == e[1]}
+    stat = os.stat
+    live: dict[str, tuple[str, c.Stat | None]] = {}
+    for p, e in recorded.items():  # `file_sig(base + p) == e[1]`, written out: 9,000 files on every build
+        try:
+            st = stat(base + p)
+        except OSError:
+            continue
+        if (st.st_size, st.st_mtime_ns, 0, st.st_ino) == e[1]:
+            live[p] = e
+    return live
 
 
 def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress) -> BuildResult:
-    state_path = folder / f"state-{out.name}.pickle"
-    state = c.read_pickle(state_path, {})
+    state = c.read_pickle(folder / f"state-{out.name}.pickle", {}, keep=True)  # not changed: it may be kept
     if not isinstance(state, dict) or state.get("out") != str(out):
         state = {}
+    elif state.get("spare") is not None and os.path.lexists(folder / f"spare-{out.name}.changing"):
+        state = {**state, "spare": None}  # a build changed the spare and did not get to record it
     code = c.code_version()
     recorded_ns = time.time_ns()
     parse_cache = c.ParseCache(folder, today.isoformat(), MAX_FILE_BYTES)
 
     report("load", 0, 1)
-    files, skipped = discover(articles)
+    found = scan(articles, stat=True)
 
-    def inputs_key(hash_of: Callable[[Path], str | None]) -> str:
-        hashes = [(str(f), hash_of(f)) for f in files]
+    def inputs_key(hashes: list[str | None]) -> str:
         return c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
-                           repr(hashes), repr(skipped))
+                           repr(list(zip(found.files, hashes, strict=True))), repr(found.skipped))
 
     # With no earlier build to compare with, the files are hashed where they are parsed, not read twice: the key
     # is then made after loading, from the hash of what was parsed (a file edited meanwhile differs next time).
-    inputs = inputs_key(parse_cache.content_hash) if state.get("result") else None
+    hash_of = parse_cache.content_hash
+    inputs = inputs_key(list(map(hash_of, found.files, found.sigs))) if state.get("result") else None
     live = _live_manifest(out, state)
     if inputs is not None and inputs == state.get("inputs") and len(live) == len(state.get("live") or {}):
         for stage in STAGES:
@@ -139,15 +151,18 @@ def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder
         parse_cache.save(recorded_ns)
         last: BuildResult = state["result"]
         return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER)
-    parsed_key = partial(inputs_key, parse_cache.parsed_hash)
+
+    def parsed_key() -> str:
+        return inputs_key(list(map(parse_cache.parsed_hash, found.files)))
+
     return _full(articles, out, config, today, folder, report, state, code, parsed_key if inputs is None else inputs,
-                 live, parse_cache, recorded_ns, (files, skipped))
+                 live, parse_cache, recorded_ns, found)
 
 
 def _full(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
     code: str, inputs: str | Callable[[], str], live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache,
-    recorded_ns: int, found: tuple[list[Path], list[FileReport]],
+    recorded_ns: int, found: Found,
 ) -> BuildResult:
     from digest.render import render
 
@@ -158,7 +173,7 @@ def _full(
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)
-    topics = _start_topics(loaded.stories, config, folder, code)
+    topics = _start_topics(loaded, config, folder, code, today)
     deduped = _dedupe(loaded.stories, folder)
     report("dedupe", 1, 1)
 
@@ -174,8 +189,9 @@ def _full(
     report("publish", 0, 1)
     spare_dir = folder / f"spare-{out.name}"
     spare = state.get("spare")
-    if spare is not None:  # the spare is about to change: until the new state is saved, its content is unknown
-        c.write_pickle(folder / f"state-{out.name}.pickle", {**state, "spare": None})
+    changing = folder / f"spare-{out.name}.changing"
+    if spare is not None and not _mark(changing):  # the spare is about to change: its content is unknown until the
+        c.write_pickle(folder / f"state-{out.name}.pickle", {**state, "spare": None})  # new state is saved
     published = publish_incremental(site.files, out, spare_dir, site.kept, live, spare)
     spare_now = published.spare if published.spare is not None else mirror(out, spare_dir, published.live)
     report("publish", 1, 1)
@@ -198,10 +214,21 @@ def _full(
         report=published.out / MARKER,
     )
     keys = {p: k for p, k in site.keys.items() if p in published.live}
-    c.write_pickle(folder / f"state-{out.name}.pickle",
-                   {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
-                    "result": result})
+    saved = c.write_pickle(folder / f"state-{out.name}.pickle",
+                           {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
+                            "result": result}, keep=True)
+    if saved:
+        changing.unlink(missing_ok=True)
     return result
+
+
+def _mark(path: Path) -> bool:
+    """Create an empty marker file; whether it is there (the state is rewritten in full where it cannot be)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666))
+    except OSError:
+        return False
+    return True
 
 
 def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
@@ -215,33 +242,42 @@ def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
     return result
 
 
-def _start_topics(stories: Sequence[Story], config: SiteConfig, folder: Path, code: str) -> TopicsStarted:
+def _start_topics(loaded: LoadResult, config: SiteConfig, folder: Path, code: str, today: dt.date) -> TopicsStarted:
     """Start matching topic rules against the story texts not seen before (`topics.pickle`), in the background on
     every CPU but one (the build dedupes on that one meanwhile); the returned function gives (rules key, memo, keys
-    stored before)."""
+    stored before, the key of each loaded story's text).
+
+    A loaded story's text is keyed by where it was parsed from: its file's name and content hash and its place in
+    the file (the parse is a pure function of those, the build date and the code, which the rules key holds)."""
     from digest.classify import matched_topics, matchers
 
-    rules_key = c.digest_of(code, repr(config.topics))
-    stored = c.read_pickle(folder / "topics.pickle", (None, {}))
+    rules_key = c.digest_of(code, today.isoformat(), repr(config.topics))
+    stored = c.read_pickle(folder / "topics.pickle", (None, {}), keep=True)
     memo: dict[str, tuple[str, ...]] = stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else {}
+    hashes = {f.path: f.content_hash for f in loaded.files}
+    keyed: dict[TextOf, str] = {}
     new: dict[str, Story] = {}
-    for story in stories:
-        key = _text_key(story)
+    for story in loaded.stories:
+        path, index = story.sources[0].path, story.sources[0].index
+        h = hashes.get(path)
+        key = f"{path}\0{h}\0{index}" if h is not None else _text_key(story)
+        keyed[(story.headline or story.title, story.summary, story.body)] = key
         if key not in memo:
             new.setdefault(key, story)
     collect = fork_map_start(partial(matched_topics, rules=matchers(config.topics)), list(new.values()), leave=1)
-    return lambda: (rules_key, {**memo, **dict(zip(new, collect(), strict=True))}, memo.keys())
+    return lambda: (rules_key, {**memo, **dict(zip(new, collect(), strict=True))}, memo.keys(), keyed)
 
 
 def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, started: TopicsStarted) -> Classified:
     """Classify with the topics matched so far (texts made by merging copies are matched here)."""
     from digest.classify import Matcher, classify, matched_topics
 
-    rules_key, memo, known = started()
+    rules_key, memo, known, keyed = started()
     used: dict[str, tuple[str, ...]] = {}
 
     def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
-        key = _text_key(story)
+        # a text dedupe left as it was loaded has its key already (the same objects: the lookup costs no compare)
+        key = keyed.get((story.headline or story.title, story.summary, story.body)) or _text_key(story)
         topics = memo.get(key)
         if topics is None:
             topics = matched_topics(story, rules)
@@ -250,10 +286,11 @@ def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, star
 
     classified = classify(stories, config, match)
     if used.keys() != known:
-        c.write_pickle(folder / "topics.pickle", (rules_key, used))
+        c.write_pickle(folder / "topics.pickle", (rules_key, used), keep=True)
     return classified
 
 
 def _text_key(story: Story) -> str:
-    """A key for the text topic rules read (see `classify.story_text`)."""
-    return c.digest_of(story.headline or story.title, str(len(story.summary)), *story.summary, *story.body)
+    """A key for the text topic rules read: exactly what `classify.story_text` joins."""
+    text = "\n".join((story.headline or story.title, *story.summary, *story.body))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -11,11 +11,12 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 
-from digest.cache import ParseCache, Stat
+from digest.cache import ParseCache, Stat, stat_of
 from digest.model import FileReport, Level, LoadResult, Problem, Story
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -23,16 +24,26 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _SWAP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", "~")
 
-__all__ = ["load_file", "load_paths", "parse_bytes", "unique_ids"]
+__all__ = ["Found", "discover", "load_file", "load_paths", "parse_bytes", "scan", "unique_ids"]
+
+
+_ARTICLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+
+
+_PLAIN = (".txt", ".text", ".md", ".markdown")  # the article suffixes as written in most names
 
 
 def _skip_reason(name: str) -> str | None:
+    """Why a file (by its name, without a folder) is passed over, if it is."""
+    if name.endswith(_PLAIN) and name[0] not in ".#":  # the common case, decided without the rules below
+        return None
     if name.startswith(".#") or (name.startswith("#") and name.endswith("#")) or name.endswith(_SWAP_SUFFIXES):
         return "editor swap or backup file"
     if name.startswith("."):
         return "hidden file"
-    if _suffix(name) not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
-        return f"not an article file (only {', '.join(sorted(TEXT_SUFFIXES | MARKDOWN_SUFFIXES))} are read)"
+    dot = name.rfind(".")  # _suffix(name), for a name without a folder (10,000 of them)
+    if not (0 < dot < len(name) - 1 and name[dot:].lower() in _ARTICLE_SUFFIXES):
+        return f"not an article file (only {', '.join(sorted(_ARTICLE_SUFFIXES))} are read)"
     return None
 
 
@@ -78,6 +89,8 @@ def parse_bytes(path: str, data: bytes, today: dt.date) -> tuple[list[Story], li
 def printable(name: str) -> str:
     """A file name as text that can be written out: bytes that are not UTF-8 (which Python keeps as lone
     surrogates, and which no page, report or terminal can encode) are shown as \\xNN escapes."""
+    if name.isascii():
+        return name
     try:
         name.encode("utf-8")
         return name
@@ -85,13 +98,14 @@ def printable(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _relative(root: Path, file: Path) -> str:
+def _relative(root: Path, file: Path | str) -> str:
     """The file's name relative to root, with '/' (string work: pathlib's is slow for 10,000 files)."""
     root_s, file_s = str(root), str(file)
     prefix = root_s if root_s.endswith(os.sep) else root_s + os.sep
     if root_s != "." and file_s.startswith(prefix):
         return printable(file_s[len(prefix) :].replace(os.sep, "/"))
-    return printable(file.relative_to(root).as_posix() if file.is_relative_to(root) else file.as_posix())
+    path = Path(file)
+    return printable(path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix())
 
 
 def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list[Problem], FileReport]:
@@ -111,10 +125,30 @@ def load_file(root: Path, file: Path, today: dt.date) -> tuple[list[Story], list
     return stories, problems, report
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The article files under a folder (paths as strings, in a stable order), the stat signature of each when
+    asked for (None: it could not be taken), and a report for each file passed over."""
+
+    files: tuple[str, ...]
+    names: tuple[str, ...]  # each file's name relative to the folder, with "/" (as `_relative` gives it)
+    sigs: tuple[Stat | None, ...]
+    skipped: tuple[FileReport, ...]
+
+
 def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
     """Article files under root in a stable order, and a report for each file passed over."""
+    found = scan(root)
+    return [Path(f) for f in found.files], list(found.skipped)
+
+
+def scan(root: Path, stat: bool = False) -> Found:
+    """`discover` with paths as strings and, with `stat`, each file's signature taken in the same walk: the
+    one stat a build makes of each file (before reading it, so that an edit made later changes it)."""
     root_real = Path(os.path.realpath(root))
-    found: list[Path] = []
+    found: list[str] = []
+    names: list[str] = []
+    sigs: list[Stat | None] = []
     skipped: list[FileReport] = []
 
     def unreadable(exc: OSError) -> None:
@@ -122,44 +156,54 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
         rel = printable(where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix())
         skipped.append(FileReport(rel.rstrip("/") + "/", "rejected", 0, f"unreadable folder: {exc.strerror or exc}"))
 
-    def walk(folder: str) -> None:  # os.scandir: its entries know their type without a stat per file
+    def walk(folder: str, prefix: str) -> None:  # os.scandir: its entries know their type without a stat per file
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name_of)
         except OSError as exc:
             unreadable(exc)
             return
         subfolders = []
+        files = []
         for entry in entries:
             if not entry.is_dir(follow_symlinks=False) and not (entry.is_symlink() and _is_dir(entry.path)):
+                files.append(entry)
                 continue
-            rel = _relative(root, Path(entry.path))
+            rel = printable(prefix + entry.name)
             if entry.name.startswith(".") or entry.name in ("__pycache__", "node_modules"):
                 skipped.append(FileReport(rel + "/", "skipped", 0, "hidden folder"))
             elif entry.is_symlink():
                 skipped.append(FileReport(rel + "/", "skipped", 0, "symbolic link to a folder; not followed"))
             else:
-                subfolders.append(entry.path)
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and _is_dir(entry.path)):
-                continue
-            file = Path(entry.path)
+                subfolders.append((entry.path, f"{prefix}{entry.name}/"))
+        for entry in files:
             reason = _skip_reason(entry.name)
             if reason is None and entry.is_symlink():
-                target = Path(os.path.realpath(file))
+                target = Path(os.path.realpath(entry.path))
                 if not target.is_relative_to(root_real):
                     reason = "symbolic link out of the articles folder; not followed"
                 elif not target.is_file():
                     reason = "broken symbolic link"
             if reason is not None:
-                skipped.append(FileReport(_relative(root, file), "skipped", 0, reason))
-            else:
-                found.append(file)
+                skipped.append(FileReport(printable(prefix + entry.name), "skipped", 0, reason))
+                continue
+            found.append(entry.path)
+            names.append(printable(prefix + entry.name))
+            if stat:
+                try:
+                    st = entry.stat()  # follows a link, as reading the file does
+                except OSError:
+                    sigs.append(None)
+                else:
+                    sigs.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
         for sub in subfolders:
-            walk(sub)
+            walk(*sub)
 
-    walk(str(root))
-    return found, skipped
+    walk(str(root), "")
+    return Found(tuple(found), tuple(names), tuple(sigs) if stat else (None,) * len(found), tuple(skipped))
+
+
+_name_of = attrgetter("name")
 
 
 def _is_dir(path: str) -> bool:
@@ -171,7 +215,15 @@ def _is_dir(path: str) -> bool:
 
 def unique_ids(stories: Iterable[Story]) -> list[Story]:
     """Stories in (file, index) order with clashing ids numbered -2, -3 … in that order."""
-    ordered = sorted(stories, key=lambda s: (s.sources[0].path, s.sources[0].index))
+    return _numbered(sorted(stories, key=_place))
+
+
+def _place(story: Story) -> tuple[str, int]:
+    return story.sources[0].path, story.sources[0].index
+
+
+def _numbered(ordered: list[Story]) -> list[Story]:
+    """`unique_ids` of stories already in (file, index) order."""
     seen: set[str] = set()
     last: dict[str, int] = {}  # id -> the last number given to it: n copies cost n steps, not n * n / 2
     out = []
@@ -232,64 +284,71 @@ def load_paths(
     workers: int | None = None,
     cache: ParseCache | None = None,
     progress: Callable[[int, int], None] | None = None,
-    discovered: dict[Path, tuple[list[Path], list[FileReport]]] | None = None,
+    discovered: dict[Path, Found] | None = None,
 ) -> LoadResult:
     """Load folders and single files; a folder's files are named relative to it.
 
     Files are parsed in parallel when there are many (`workers` processes, default one per CPU);
     the result is the same, in the same order, as a serial run. With a `cache`, a file whose path
     and content hash are in it is not parsed again. `progress(done, total)` is called as files are done.
-    `discovered` holds `discover(folder)` for folders the caller has walked already.
+    `discovered` holds `scan(folder, stat=True)` for folders the caller has walked already.
     """
-    problems_before: list[list[Problem]] = []  # for each job: the problems reported before it
+    problems_before: list[Sequence[Problem]] = []  # for each file: the problems reported before it
     reports: list[FileReport] = []
-    jobs: list[tuple[Path, Path, dt.date]] = []
+    roots: list[Path] = []  # each file's root, path (as found), name and stat signature (with a cache)
+    files: list[str] = []
+    names: list[str] = []
+    sigs: list[Stat | None] = []
     pending: list[Problem] = []
     for path in paths:
         if discovered is not None and path in discovered:
-            files, skipped = discovered[path]
+            found = discovered[path]
             root = path
         elif path.is_dir():
-            files, skipped = discover(path)
+            found = scan(path, stat=cache is not None)
             root = path
         elif path.exists():
-            files, skipped, root = [path], [], path.parent
+            sig = stat_of(path) if cache is not None else None
+            found, root = Found((str(path),), (_relative(path.parent, path),), (sig,), ()), path.parent
         else:
             pending.append(Problem(printable(path.as_posix()), 1, "error", "no such file or folder"))
             reports.append(FileReport(printable(path.as_posix()), "rejected", 0, "no such file or folder"))
             continue
-        for report in skipped:
+        for report in found.skipped:
             quiet = report.reason in ("hidden file", "hidden folder", "editor swap or backup file")
             level: Level = "error" if report.status == "rejected" else "info" if quiet else "warning"
             message = report.reason if report.status == "rejected" else f"skipped: {report.reason}"
             pending.append(Problem(report.path, 1, level, message or "skipped"))
-        reports.extend(skipped)
-        for file in files:
-            jobs.append((root, file, today))
+        reports.extend(found.skipped)
+        if found.files:
+            roots += [root] * len(found.files)
+            files += found.files
+            names += found.names
+            sigs += found.sigs
             problems_before.append(pending)
+            problems_before += [()] * (len(found.files) - 1)
             pending = []
     stories: list[Story] = []
     problems: list[Problem] = []
-    results: list[tuple[list[Story], list[Problem], FileReport] | None] = [None] * len(jobs)
-    names = [_relative(root, file) for root, file, _ in jobs]
-    sigs: list[Stat | None] = [None] * len(jobs)
+    results: list[tuple[list[Story], list[Problem], FileReport] | None] = [None] * len(files)
     if cache is not None:  # files are not read here: those the cache cannot answer are hashed where they are parsed
-        for i, (_, file, _) in enumerate(jobs):
-            sigs[i], h = cache.known_hash(file)
+        for i, (file, sig) in enumerate(zip(files, sigs, strict=True)):
+            h = cache.known_hash(file, sig)
             if h is not None:
                 results[i] = cache.get(names[i], h)
     todo = [i for i, r in enumerate(results) if r is None]
-    cached = len(jobs) - len(todo)
-    tick = None if progress is None else (lambda n: progress(cached + n, len(jobs)))
-    for i, pickled in zip(todo, _run([jobs[i] for i in todo], workers or _default_workers(), tick), strict=True):
+    cached = len(files) - len(todo)
+    tick = None if progress is None else (lambda n: progress(cached + n, len(files)))
+    jobs = [(roots[i], Path(files[i]), today) for i in todo]
+    for i, pickled in zip(todo, _run(jobs, workers or _default_workers(), tick), strict=True):
         result = results[i] = pickle.loads(pickled)
         h, sig = result[2].content_hash, sigs[i]
         if cache is not None and h is not None:
             if sig is not None:  # taken before the file was read: a later edit changes it
-                cache.record(jobs[i][1], sig, h)
-            cache.put(names[i], h, pickled)
+                cache.record(files[i], sig, h)
+            cache.put(names[i], h, pickled, result)
     if progress is not None:
-        progress(len(jobs), len(jobs))
+        progress(len(files), len(files))
     for before, done in zip(problems_before, results, strict=True):
         assert done is not None
         file_stories, file_problems, report = done
@@ -298,8 +357,8 @@ def load_paths(
         problems.extend(file_problems)
         reports.append(report)
     problems.extend(pending)
-    ordered = sorted(stories, key=lambda s: (s.sources[0].path, s.sources[0].index))
-    kept = unique_ids(ordered)
+    ordered = sorted(stories, key=_place)
+    kept = _numbered(ordered)
     problems.extend(page_clashes(ordered, kept))
     return LoadResult(tuple(kept), tuple(problems), tuple(sorted(reports, key=lambda r: r.path)))
 
