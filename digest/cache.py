@@ -3,12 +3,14 @@
 Deleting the folder is always safe: the next build is a clean one. It holds
   files.pickle         each article file's stat signature and content hash
   parse-NN.pickle      each article file's parse result, keyed by (path, content hash, build date, loader code),
-                       in 16 shards by file name (one changed article rewrites one shard)
-  dedupe-NN.pickle     dedupe's per-story features, keyed by story content (and the dedupe code), in 16 shards
-  topics.pickle        each story's matched topics, keyed by (story text hash, topic rules)
+                       in 64 shards by file name (one changed article rewrites one shard)
+  dedupe-NN.pickle     dedupe's per-story features, keyed by story content (and the dedupe code), in 64 shards
+  topics.pickle        each story's matched topics, keyed by where it was parsed from (file, content hash, place)
+                       or, for a merged story, by its text hash; valid for one set of topic rules
   state-<out>.pickle   for one output folder: the input key of every page it holds, a manifest of its files
                        (hash and stat), the same for the spare folder, and the last build's summary
   spare-<out>/         the previous generation of the site, updated and swapped in by the next build
+  spare-<out>.changing there while a build changes the spare: the state's manifest of it no longer holds
   <out>.lock           held (flock) while a build of that output runs
 Writes are atomic (a temporary file renamed over the old one), so a killed build leaves each file
 either old or new; every entry is validated against its key before use.
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 3  # bump when the layout of the cached records changes
+FORMAT = 4  # bump when the layout of the cached records changes
 
 
 class LockedError(Exception):
@@ -196,7 +198,7 @@ def tree_files(root: Path) -> Iterable[tuple[str, Path]]:
 
 # --- the parse cache ----------------------------------------------------------------------------
 
-SHARDS = 16  # parse results are kept in this many files, so that one changed article rewrites one
+SHARDS = 64  # records are kept in this many files, so that one changed article rewrites a small one
 
 
 def _shard(rel: str) -> int:
