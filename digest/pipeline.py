@@ -136,9 +136,9 @@ def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder
     report("load", 0, 1)
     found = scan(articles, stat=True)
 
-    def inputs_key(hashes: list[str | None]) -> str:
+    def inputs_key(hashes: list[str | None]) -> str:  # joined, not repr'd: 10,000 names and hashes ("-": none)
         return c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
-                           repr(list(zip(found.files, hashes, strict=True))), repr(found.skipped))
+                           "\0".join(found.files), "\0".join([h or "-" for h in hashes]), repr(found.skipped))
 
     # With no earlier build to compare with, the files are hashed where they are parsed, not read twice: the key
     # is then made after loading, from the hash of what was parsed (a file edited meanwhile differs next time).
