@@ -15,7 +15,7 @@ import hashlib
 import io
 import operator
 import pickle
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -106,24 +106,14 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            if self._view is None:
-                h = _pickled("Story", _story_values(value))
-            else:
-                h = _pickled("Story:" + ",".join(self._view), self._viewed(value))
-        elif isinstance(value, Month):  # flat: one digest per month, not one per day and event
-            parts = [value.key, value.label]
-            for day in value.days:
-                parts.append(f"D{day.date.isoformat()}")
-                for event in day.events:
-                    parts.append(f"E{event.date!r}")
-                    parts += [of(story) for story in event.stories]
-            h = _digest("Month", *parts)
+            name = "Story" if self._view is None else "Story:" + ",".join(self._view)
+            h = _pickled(name, self._values(value))
+        elif isinstance(value, Month):  # one pickle of plain values per month: months hold thousands of stories
+            days = [(day.date, self._events(day.events)) for day in value.days]
+            h = _pickled(f"Month:{self._view}", (value.key, value.label, days))
         elif isinstance(value, Timeline):
-            parts = [of(month) for month in value.months]
-            for event in value.undated:
-                parts.append(f"E{event.date!r}")
-                parts += [of(story) for story in event.stories]
-            h = _digest("Timeline", *parts)
+            h = _digest("Timeline", *[of(month) for month in value.months], _pickled(f"undated:{self._view}",
+                                                                                   self._events(value.undated)))
         elif isinstance(value, (Day, Event)):
             h = _digest(type(value).__name__, *[of(getattr(value, name)) for name in _fields(value)])
         elif isinstance(value, SiteConfig):
@@ -211,6 +201,13 @@ class Fingerprints:
             self._memo = self._memos.setdefault(view, {})
             if view is not None and view not in self._getters:
                 self._getters[view] = operator.attrgetter(*view)
+
+    def _values(self, story: Story) -> tuple[Any, ...]:
+        return _story_values(story) if self._view is None else self._viewed(story)
+
+    def _events(self, events: Sequence[Event]) -> list[tuple[Any, ...]]:
+        values = self._values
+        return [(event.date, [values(story) for story in event.stories]) for event in events]
 
     def _viewed(self, story: Story) -> tuple[Any, ...]:
         """The story's values of the attributes in view (its sources as tuples, as in `_story_values`)."""

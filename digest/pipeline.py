@@ -15,10 +15,12 @@ The output equals a clean build's.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, KeysView, Mapping, Sequence
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
-from digest.forkmap import fork_map_start
+from digest.forkmap import fork_call, fork_map_start
 from digest.load import MAX_FILE_BYTES, Found, load_paths, scan
 from digest.model import LoadResult, Story
 from digest.publish import MARKER, PublishError, check_output, mirror, publish_incremental
@@ -80,7 +82,7 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress
     try:
         out = check_output(out)
         folder = c.cache_dir(out)
-        with c.BuildLock(folder / f"{out.name}.lock"):
+        with c.BuildLock(folder / f"{out.name}.lock"), _collector_paused():
             result = _build(articles, out, config, today, folder, progress or _noop)
     except c.LockedError as exc:
         return BuildResult(1, error=str(exc), seconds=time.perf_counter() - started)
@@ -89,6 +91,22 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress
     except OSError as exc:
         return BuildResult(1, error=f"cannot build into {out}: {exc}", seconds=time.perf_counter() - started)
     return replace(result, seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the build. A build holds hundreds of thousands of long-lived
+    objects (stories, features, keys) and makes few reference cycles: the collector's full passes over them cost
+    0.3 s of a rebuild at 10,000 articles, and in forked workers each pass copies the memory pages it walks.
+    Whatever cycles the build leaves are collected when it ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _site_sources(config: SiteConfig) -> str:
@@ -164,7 +182,7 @@ def _full(
     code: str, inputs: str | Callable[[], str], live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache,
     recorded_ns: int, found: Found,
 ) -> BuildResult:
-    from digest.render import render
+    from digest.render import render, report_files
 
     loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
                         discovered={articles: found})
@@ -177,13 +195,17 @@ def _full(
     deduped = _dedupe(loaded.stories, folder)
     report("dedupe", 1, 1)
 
+    # The build report reads dedupe's result but not topics: it is made on another CPU while this one classifies.
+    previous = {p: k for p, k in (state.get("keys") or {}).items() if p in live}
+    compiled = folder / "templates"
+    report_made = fork_call(partial(report_files, loaded, deduped.stories, deduped.merges, config, today, previous, code,
+                                    compiled))
     report("classify", 0, 1)
     classified = _classify(deduped.stories, config, folder, topics)
     report("classify", 1, 1)
 
     report("render", 0, 1)
-    previous = {p: k for p, k in (state.get("keys") or {}).items() if p in live}
-    site = render(classified, config, today, loaded, deduped.merges, previous, code, folder / "templates")
+    site = render(classified, config, today, loaded, deduped.merges, previous, code, compiled, report_made())
     report("render", 1, 1)
 
     report("publish", 0, 1)
