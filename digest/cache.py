@@ -56,15 +56,15 @@ def cache_dir(out: Path) -> Path:
     return Path(os.path.abspath(out)).parent / ".digest-cache"
 
 
-class _Kept:
-    """What this process last read from or wrote to the files of one cache folder, each with the stat signature
-    the file had then, and the decoded parse results of its last build.
+class Memory:
+    """What a long-lived caller's builds last read from or wrote to the files of one cache folder, each with the
+    stat signature the file had then, and the decoded parse results of the last build.
 
-    A process that builds again (`digest serve` after a save, a test) takes a cache file whose signature is
-    unchanged from memory instead of unpickling it again: 10,000 parse results and story features cost
-    0.3 s to unpickle. A file rewritten by anyone gets a new inode or ctime, so it is read again. Values
-    kept here are shared with the callers of `read_pickle(keep=True)`, which must not change them.
-    One folder at a time, so a process building many sites keeps one site's worth."""
+    A caller that builds again and again (`digest serve`) keeps one and passes it to every build: a cache file
+    whose signature is unchanged is then taken from memory instead of being unpickled again (10,000 parse
+    results and story features cost 0.3 s to unpickle). A file rewritten by anyone gets a new inode or ctime,
+    so it is read again. Values kept here are shared with the callers of `read_pickle(keep=...)`, which must
+    not change them. One folder at a time, so a process building many sites keeps one site's worth."""
 
     def __init__(self) -> None:
         self.folder = ""
@@ -87,35 +87,32 @@ class _Kept:
             self.files[path] = (sig, value)
 
 
-_KEPT = _Kept()  # a memo of file contents by (path, stat): the same value as reading the file again
-
-
 def _sig_of(st: os.stat_result) -> Stat:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def read_pickle(path: Path, default: Any, keep: bool = False) -> Any:
+def read_pickle(path: Path, default: Any, keep: Memory | None = None) -> Any:
     """A cached record, or `default` when it is missing or unreadable (a cache is never worth failing for).
-    With `keep`, the value may come from (and goes to) this process's memory: the caller must not change it."""
+    With `keep`, the value may come from (and goes to) that memory: the caller must not change it."""
     name = str(path)
     try:
         with open(name, "rb") as f:
-            if keep:
+            if keep is not None:
                 sig = _sig_of(os.fstat(f.fileno()))
-                found, value = _KEPT.get(name, sig)
+                found, value = keep.get(name, sig)
                 if found:
                     return value
             value = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError, IndexError):
         return default
-    if keep:
-        _KEPT.put(name, sig, value)
+    if keep is not None:
+        keep.put(name, sig, value)
     return value
 
 
-def write_pickle(path: Path, value: Any, keep: bool = False) -> bool:
+def write_pickle(path: Path, value: Any, keep: Memory | None = None) -> bool:
     """Replace a cached record atomically (whether it was); a full disk or a read-only cache only costs speed
-    next time. With `keep`, this process remembers the value (see `_Kept`): the caller must not change it later."""
+    next time. With `keep`, that memory holds the value (see `Memory`): the caller must not change it later."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,11 +123,11 @@ def write_pickle(path: Path, value: Any, keep: bool = False) -> bool:
             sig = _sig_of(os.fstat(f.fileno()))  # after the rename, which sets the ctime
     except OSError:
         tmp.unlink(missing_ok=True)
-        if keep:
-            _KEPT.put(str(path), None, value)  # what the file holds now is unknown
+        if keep is not None:
+            keep.put(str(path), None, value)  # what the file holds now is unknown
         return False
-    if keep:
-        _KEPT.put(str(path), sig, value)
+    if keep is not None:
+        keep.put(str(path), sig, value)
     return True
 
 
@@ -234,14 +231,15 @@ class ShardedMemo:
     whose entries changed, so a build that changed one story writes a sixteenth of it. `data` records the
     keys a build used, which are those `save` keeps unless told otherwise."""
 
-    def __init__(self, folder: Path, stem: str, key: str) -> None:
+    def __init__(self, folder: Path, stem: str, key: str, memory: Memory | None = None) -> None:
+        self.memory = memory
         self.paths = [folder / f"{stem}-{shard:02d}.pickle" for shard in range(SHARDS)]
         self.key = key
         self.data = UsedDict()
         self.dirty: set[int] = set()
         self.stored: list[dict[str, Any]] = []  # each shard as read (kept by this process: not changed)
         for shard, path in enumerate(self.paths):
-            stored = read_pickle(path, None, keep=True)
+            stored = read_pickle(path, None, keep=memory)
             if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict):
                 self.stored.append(stored[1])
                 self.data.update(stored[1])
@@ -263,7 +261,7 @@ class ShardedMemo:
         for shard in sorted(self.dirty):  # the entries it kept, and those added to it
             entries = {k: now[k] for k in self.stored[shard] if k in now}
             entries.update((k, now[k]) for k in changed if _shard(k) == shard)
-            write_pickle(self.paths[shard], (self.key, entries), keep=True)
+            write_pickle(self.paths[shard], (self.key, entries), keep=self.memory)
             self.stored[shard] = entries
         self.dirty = set()
         self.before = now
@@ -280,18 +278,20 @@ class ParseCache:
     when some are needed). Files are named by their path as `load.scan` gives it, with the stat signature it took.
     """
 
-    def __init__(self, folder: Path, today: str, max_bytes: int) -> None:
+    def __init__(self, folder: Path, today: str, max_bytes: int, memory: Memory | None = None) -> None:
         self.folder = folder
-        _KEPT.enter(str(folder))
+        self.memory = memory
+        if memory is not None:
+            memory.enter(str(folder))
         self.key = digest_of(today, code_version("load"), str(max_bytes))
         self.max_bytes = max_bytes
-        index = read_pickle(folder / "files.pickle", None, keep=True)
+        index = read_pickle(folder / "files.pickle", None, keep=memory)
         valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key and isinstance(index[2], dict)
         self.recorded_ns: int = index[1] if valid else 0
         self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
         self.seen: dict[str, tuple[Stat, str]] = {}
         self.used: dict[tuple[str, str], Entry] = {}  # the results this build took or made: what `save` keeps
-        kept_key, kept = _KEPT.parsed
+        kept_key, kept = memory.parsed if memory is not None else ("", {})
         self._kept = kept if kept_key == self.key else {}
         self._stored: list[dict[tuple[str, str], bytes]] | None = None  # the shards as they are on disk
         self._unreadable: set[int] = set()
@@ -340,7 +340,7 @@ class ParseCache:
         if self._stored is None:
             self._stored = []
             for shard in range(SHARDS):
-                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=True)
+                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=self.memory)
                 if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict):
                     self._stored.append(stored[1])
                 else:
@@ -378,10 +378,11 @@ class ParseCache:
             for shard in sorted(dirty):  # the results it keeps, and those added to it
                 now = {key: pickled for key, pickled in stored[shard].items() if key in self.used}
                 now.update((key, self.used[key][0]) for key in added if _shard(key[0]) == shard)
-                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=True)
+                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=self.memory)
                 stored[shard] = now
             self._unreadable = set()
-            _KEPT.parsed = (self.key, dict(self.used))
+            if self.memory is not None:
+                self.memory.parsed = (self.key, dict(self.used))
         if self.dirty or self.seen.keys() != self.index.keys():
-            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, dict(self.seen)), keep=True)
+            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, dict(self.seen)), keep=self.memory)
             self.dirty = False

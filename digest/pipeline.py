@@ -71,7 +71,10 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress: Progress | None = None) -> BuildResult:
+def build(
+    articles: Path, out: Path, config_path: Path, today: dt.date, progress: Progress | None = None,
+    memory: c.Memory | None = None,
+) -> BuildResult:
     started = time.perf_counter()
     if not articles.is_dir():
         return BuildResult(2, error=f"no articles folder at {articles}", seconds=time.perf_counter() - started)
@@ -83,7 +86,7 @@ def build(articles: Path, out: Path, config_path: Path, today: dt.date, progress
         out = check_output(out)
         folder = c.cache_dir(out)
         with c.BuildLock(folder / f"{out.name}.lock"), _collector_paused():
-            result = _build(articles, out, config, today, folder, progress or _noop)
+            result = _build(articles, out, config, today, folder, progress or _noop, memory)
     except c.LockedError as exc:
         return BuildResult(1, error=str(exc), seconds=time.perf_counter() - started)
     except PublishError as exc:
@@ -141,15 +144,17 @@ def _live_manifest(out: Path, state: dict[str, Any]) -> dict[str, tuple[str, c.S
     return live
 
 
-def _build(articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress) -> BuildResult:
-    state = c.read_pickle(folder / f"state-{out.name}.pickle", {}, keep=True)  # not changed: it may be kept
+def _build(
+    articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, memory: c.Memory | None
+) -> BuildResult:
+    state = c.read_pickle(folder / f"state-{out.name}.pickle", {}, keep=memory)  # not changed: it may be kept
     if not isinstance(state, dict) or state.get("out") != str(out):
         state = {}
     elif state.get("spare") is not None and os.path.lexists(folder / f"spare-{out.name}.changing"):
         state = {**state, "spare": None}  # a build changed the spare and did not get to record it
     code = c.code_version()
     recorded_ns = time.time_ns()
-    parse_cache = c.ParseCache(folder, today.isoformat(), MAX_FILE_BYTES)
+    parse_cache = c.ParseCache(folder, today.isoformat(), MAX_FILE_BYTES, memory)
 
     report("load", 0, 1)
     found = scan(articles, stat=True)
@@ -184,6 +189,8 @@ def _full(
 ) -> BuildResult:
     from digest.render import render, report_files
 
+    memory = parse_cache.memory
+
     loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
                         discovered={articles: found})
     if callable(inputs):
@@ -191,8 +198,8 @@ def _full(
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)
-    topics = _start_topics(loaded, config, folder, code, today)
-    deduped = _dedupe(loaded.stories, folder)
+    topics = _start_topics(loaded, config, folder, code, today, memory)
+    deduped = _dedupe(loaded.stories, folder, memory)
     report("dedupe", 1, 1)
 
     # The build report reads dedupe's result but not topics: it is made on another CPU while this one classifies.
@@ -201,7 +208,7 @@ def _full(
     report_made = fork_call(partial(report_files, loaded, deduped.stories, deduped.merges, config, today, previous, code,
                                     compiled))
     report("classify", 0, 1)
-    classified = _classify(deduped.stories, config, folder, topics)
+    classified = _classify(deduped.stories, config, folder, topics, memory)
     report("classify", 1, 1)
 
     report("render", 0, 1)
@@ -238,7 +245,7 @@ def _full(
     keys = {p: k for p, k in site.keys.items() if p in published.live}
     saved = c.write_pickle(folder / f"state-{out.name}.pickle",
                            {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
-                            "result": result}, keep=True)
+                            "result": result}, keep=parse_cache.memory)
     if saved:
         changing.unlink(missing_ok=True)
     return result
@@ -253,18 +260,20 @@ def _mark(path: Path) -> bool:
     return True
 
 
-def _dedupe(stories: tuple[Story, ...], folder: Path) -> DedupeResult:
+def _dedupe(stories: tuple[Story, ...], folder: Path, memory: c.Memory | None) -> DedupeResult:
     """Dedupe with the per-story features of earlier builds (`dedupe-NN.pickle`), kept for the stories
     still there; dedupe reads only the stories that are new or changed."""
     from digest.dedupe import dedupe
 
-    memo = c.ShardedMemo(folder, "dedupe", c.code_version("dedupe"))
+    memo = c.ShardedMemo(folder, "dedupe", c.code_version("dedupe"), memory)
     result = dedupe(stories, memo.data)
     memo.save()  # the records of this build's stories: dedupe looks each one up
     return result
 
 
-def _start_topics(loaded: LoadResult, config: SiteConfig, folder: Path, code: str, today: dt.date) -> TopicsStarted:
+def _start_topics(
+    loaded: LoadResult, config: SiteConfig, folder: Path, code: str, today: dt.date, memory: c.Memory | None
+) -> TopicsStarted:
     """Start matching topic rules against the story texts not seen before (`topics.pickle`), in the background on
     every CPU but one (the build dedupes on that one meanwhile); the returned function gives (rules key, memo, keys
     stored before, the key of each loaded story's text).
@@ -274,7 +283,7 @@ def _start_topics(loaded: LoadResult, config: SiteConfig, folder: Path, code: st
     from digest.classify import matched_topics, matchers
 
     rules_key = c.digest_of(code, today.isoformat(), repr(config.topics))
-    stored = c.read_pickle(folder / "topics.pickle", (None, {}), keep=True)
+    stored = c.read_pickle(folder / "topics.pickle", (None, {}), keep=memory)
     memo: dict[str, tuple[str, ...]] = stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else {}
     hashes = {f.path: f.content_hash for f in loaded.files}
     keyed: dict[TextOf, str] = {}
@@ -290,7 +299,9 @@ def _start_topics(loaded: LoadResult, config: SiteConfig, folder: Path, code: st
     return lambda: (rules_key, {**memo, **dict(zip(new, collect(), strict=True))}, memo.keys(), keyed)
 
 
-def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, started: TopicsStarted) -> Classified:
+def _classify(
+    stories: tuple[Story, ...], config: SiteConfig, folder: Path, started: TopicsStarted, memory: c.Memory | None
+) -> Classified:
     """Classify with the topics matched so far (texts made by merging copies are matched here)."""
     from digest.classify import Matcher, classify, matched_topics
 
@@ -308,7 +319,7 @@ def _classify(stories: tuple[Story, ...], config: SiteConfig, folder: Path, star
 
     classified = classify(stories, config, match)
     if used.keys() != known:
-        c.write_pickle(folder / "topics.pickle", (rules_key, used), keep=True)
+        c.write_pickle(folder / "topics.pickle", (rules_key, used), keep=memory)
     return classified
 
 

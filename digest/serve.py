@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from digest.cache import Memory
 from digest.pipeline import BuildResult, Progress, build
 
 POLL_SECONDS = 20.0
@@ -156,6 +157,7 @@ class DevServer:
         self.debounce = debounce
         self.log = log
         self.generation = 0  # successful builds so far; pages reload when it changes
+        self.memory = Memory()  # what the builds of this server read from their cache, for the next one
         self.last_result: BuildResult | None = None
         self.last_error: str | None = None
         self._changed = threading.Condition()
@@ -199,7 +201,7 @@ class DevServer:
     def build(self, progress: Progress | None = None) -> BuildResult | None:
         """One build; on success the generation goes up. Never raises: a failure is printed and kept."""
         try:
-            result = build(self.articles, self.out, self.config, self.today(), progress)
+            result = build(self.articles, self.out, self.config, self.today(), progress, self.memory)
         except Exception as exc:  # a broken template or a bug: keep serving the last good site
             self.last_error = "".join(traceback.format_exception_only(exc)).strip()
             self._say(f"build failed: {self.last_error}\n{traceback.format_exc(limit=-3)}still serving the last good site")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLES, ROOT, SEED_BUILD_DATE
 
-from digest.cache import cache_dir
+from digest.cache import Memory, cache_dir
 from digest.pipeline import BuildResult, build
 
 CONFIG = ROOT / "digest.yaml"
@@ -53,9 +53,10 @@ class Project:
         text = CONFIG.read_text(encoding="utf-8")
         self.config.write_text(text + "\ntimeline_split: 20\n" if "timeline_split" not in text else text, encoding="utf-8")
         self.clean_runs = 0
+        self.memory = Memory()  # as `digest serve` does: each build takes the cache files unchanged from memory
 
     def build(self) -> BuildResult:
-        result = build(self.articles, self.out, self.config, SEED_BUILD_DATE)
+        result = build(self.articles, self.out, self.config, SEED_BUILD_DATE, memory=self.memory)
         assert result.code == 0, result.error
         return result
 

@@ -19,15 +19,9 @@ import digest.load
 from digest.cache import cache_dir
 
 
-@pytest.fixture
-def fresh_process(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Forget what this process kept of the cache, as a new process would (returns the function doing it)."""
-
-    def forget() -> None:
-        monkeypatch.setattr(digest.cache, "_KEPT", digest.cache._Kept())
-
-    forget()
-    return forget
+def fresh_process(p: Project) -> None:
+    """Forget what the project's builds kept of the cache in memory, as a new process would."""
+    p.memory = digest.cache.Memory()
 
 
 def parse_jobs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -91,25 +85,25 @@ def damage(folder: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["garbage", "empty", "foreign", "damaged records"])
 @pytest.mark.parametrize("process", ["same", "new"])
-def test_damaged_or_foreign_cache_files_cost_only_time(tmp_path: Path, fresh_process, how: str, process: str):
+def test_damaged_or_foreign_cache_files_cost_only_time(tmp_path: Path, how: str, process: str):
     p = Project(tmp_path)
     p.build()
     story = p.articles / "story-0002.md"
     story.write_text(story.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     damage(cache_dir(p.out), how)
     if process == "new":
-        fresh_process()
+        fresh_process(p)
     p.check()
     p.check()
 
 
-def test_a_cache_deleted_under_a_long_lived_process_is_written_again_whole(tmp_path: Path, monkeypatch, fresh_process):
+def test_a_cache_deleted_under_a_long_lived_process_is_written_again_whole(tmp_path: Path, monkeypatch):
     """The second build takes every parse result from this process's memory, and must still write them all."""
     p = Project(tmp_path)
     p.build()
     shutil.rmtree(cache_dir(p.out))
     p.check()
-    fresh_process()
+    fresh_process(p)
     jobs = parse_jobs(monkeypatch)
     story = p.articles / "story-0008.md"
     story.write_text(story.read_text(encoding="utf-8") + "\nA late addition.\n", encoding="utf-8")
