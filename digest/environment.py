@@ -173,7 +173,8 @@ class ReadingEnvironment(jinja2.Environment):
 
         @functools.wraps(fn)
         def watched(*args: Any, **kwargs: Any) -> Any:
-            if self.reads is not None and len(args) > at and _holds_story(args[at]):
+            # Any argument counts, not only the value: `"%s" | format(story)` reads the story as text too.
+            if self.reads is not None and (any(map(_holds_story, args[at:])) or any(map(_holds_story, kwargs.values()))):
                 self.reads.update(fields)
             return fn(*args, **kwargs)
 

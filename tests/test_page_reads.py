@@ -103,6 +103,12 @@ def test_a_story_given_whole_to_a_filter_counts_as_read_whole(tmp_path: Path) ->
     assert month in pages
 
 
+def test_a_story_given_to_a_filter_as_an_argument_counts_as_read_whole(tmp_path: Path) -> None:
+    root = project(tmp_path, macros='<span hidden>{{ "%s" | format(event.lead) | length }}</span>')
+    pages, month = rerender(root, BODY_EDIT)
+    assert month in pages
+
+
 def test_a_story_printed_whole_counts_as_read_whole(tmp_path: Path) -> None:
     root = project(tmp_path, macros='<span hidden>{{ event.lead }}</span>')
     pages, month = rerender(root, BODY_EDIT)
