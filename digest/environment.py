@@ -11,7 +11,8 @@ attributes filters such as `map(attribute=...)` read): a page's key then covers 
 Jinja routes every attribute and item lookup through the environment, which makes the record complete for what
 templates read themselves. A story given whole to a filter or test that may read any of it (`string`, `tojson`,
 `join`, ...), or printed whole, is recorded as read whole; comparing two stories compares their ids (unique), which
-every view holds.
+every view holds. Not seen: a story made into text by the operators `~` and `%` themselves (Jinja runs those as
+Python does), which would print the record's repr; no built-in template does that.
 """
 
 from __future__ import annotations
