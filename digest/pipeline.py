@@ -205,8 +205,8 @@ def _full(
     # The build report reads dedupe's result but not topics: it is made on another CPU while this one classifies.
     previous = {p: k for p, k in (state.get("keys") or {}).items() if p in live}
     compiled = folder / "templates"
-    report_made = fork_call(partial(report_files, loaded, deduped.stories, deduped.merges, config, today, previous, code,
-                                    compiled))
+    report_made = fork_call(partial(report_files, loaded, deduped.stories, deduped.merges, config, today, code, compiled,
+                                    previous))
     report("classify", 0, 1)
     classified = _classify(deduped.stories, config, folder, topics, memory)
     report("classify", 1, 1)

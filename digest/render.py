@@ -160,7 +160,7 @@ def render(
     # Keying the search index would cost as much as making it (publish writes it only when its bytes change).
     output("search-data.js", lambda: None, lambda: search_docs(stories, topics))
     if report is None:
-        jobs.append(partial(_report_job, loaded, stories, merges, config, today, code, compiled))
+        jobs.append(partial(report_files, loaded, stories, merges, config, today, code, compiled))
 
     dated = [s for s in stories if s.date is not None]
     latest = (dated + [s for s in stories if s.date is None])[: config.latest]
@@ -253,19 +253,13 @@ def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputF
 
 def report_files(
     loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], config: SiteConfig, today: dt.date,
-    previous: Mapping[str, str] | None = None, code: str = "", compiled: Path | None = None,
+    code: str = "", compiled: Path | None = None, previous: Mapping[str, str] | None = None,
 ) -> list[Produced]:
     """`build-report.json`, `report.html` and its parts (`report/N.html`), each rendered unless its key is the one in
     `previous`. They read the loaded files and dedupe's result, not topics, so a build makes them while it classifies;
-    `stories` are dedupe's (their order and topics do not matter)."""
-    return _report_job(loaded, stories, merges, config, today, code, compiled, previous or {})
-
-
-def _report_job(
-    loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], config: SiteConfig, today: dt.date,
-    code: str, compiled: Path | None, before: Mapping[str, str],
-) -> list[Produced]:
-    # The search index is not keyed, nor is `build-report.json`: keying it would cost as much as making it.
+    `stories` are dedupe's (their order and topics do not matter). `build-report.json` is not keyed: keying it would
+    cost as much as making it."""
+    before = previous or {}
     env = environment(config, compiled)
     keyer = _keyer(env, code, compiled)
     data = report_data(loaded, stories, merges, today)

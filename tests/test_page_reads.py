@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SEED_BUILD_DATE
 from test_incremental import synthetic
 
@@ -91,32 +92,14 @@ def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
     assert month in pages
 
 
-def test_a_template_that_reads_the_body_is_rendered_when_the_body_changes(tmp_path: Path) -> None:
-    root = project(tmp_path, macros="{{ event.lead.body[-1] }}")
-    pages, month = rerender(root, BODY_EDIT)
-    assert month in pages
-
-
-def test_a_story_given_whole_to_a_filter_counts_as_read_whole(tmp_path: Path) -> None:
-    root = project(tmp_path, macros='<span hidden>{{ event.lead | string | length }}</span>')
-    pages, month = rerender(root, BODY_EDIT)
-    assert month in pages
-
-
-def test_a_story_given_to_a_filter_as_an_argument_counts_as_read_whole(tmp_path: Path) -> None:
-    root = project(tmp_path, macros='<span hidden>{{ "%s" | format(event.lead) | length }}</span>')
-    pages, month = rerender(root, BODY_EDIT)
-    assert month in pages
-
-
-def test_a_story_printed_whole_counts_as_read_whole(tmp_path: Path) -> None:
-    root = project(tmp_path, macros='<span hidden>{{ event.lead }}</span>')
-    pages, month = rerender(root, BODY_EDIT)
-    assert month in pages
-
-
-def test_attributes_read_through_a_filter_argument_are_recorded(tmp_path: Path) -> None:
-    root = project(tmp_path, macros='<span hidden>{{ event.stories | map(attribute="body") | list | length }}</span>'
-                                    '{{ (event.stories | map(attribute="body") | first)[-1] }}')
-    pages, month = rerender(root, BODY_EDIT)
+@pytest.mark.parametrize("macros", [
+    pytest.param("{{ event.lead.body[-1] }}", id="reads the body"),
+    pytest.param('<span hidden>{{ event.lead | string | length }}</span>', id="filters a story whole"),
+    pytest.param('<span hidden>{{ "%s" | format(event.lead) | length }}</span>', id="a story as a filter argument"),
+    pytest.param('<span hidden>{{ event.lead }}</span>', id="prints a story whole"),
+    pytest.param('<span hidden>{{ event.stories | map(attribute="body") | list | length }}</span>'
+                 '{{ (event.stories | map(attribute="body") | first)[-1] }}', id="reads through map(attribute=...)"),
+])
+def test_a_template_that_reads_the_body_renders_its_page_again_when_the_body_changes(tmp_path: Path, macros: str) -> None:
+    pages, month = rerender(project(tmp_path, macros=macros), BODY_EDIT)
     assert month in pages
