@@ -107,12 +107,12 @@ class Fingerprints:
         of = self.of
         if isinstance(value, Story):
             name = "Story" if self._view is None else "Story:" + ",".join(self._view)
-            h = _pickled(name, self._values(value))
+            h = pickled_digest(name, self._values(value))
         elif isinstance(value, Month):  # one pickle of plain values per month: months hold thousands of stories
             days = [(day.date, self._events(day.events)) for day in value.days]
-            h = _pickled(f"Month:{self._view}", (value.key, value.label, days))
+            h = pickled_digest(f"Month:{self._view}", (value.key, value.label, days))
         elif isinstance(value, Timeline):
-            h = _digest("Timeline", *[of(month) for month in value.months], _pickled(f"undated:{self._view}",
+            h = _digest("Timeline", *[of(month) for month in value.months], pickled_digest(f"undated:{self._view}",
                                                                                    self._events(value.undated)))
         elif isinstance(value, (Day, Event)):
             h = _digest(type(value).__name__, *[of(getattr(value, name)) for name in _fields(value)])
@@ -123,7 +123,7 @@ class Fingerprints:
         elif isinstance(value, Mapping):
             h = _digest("map", *[of(k) + "\0" + of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))])
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            h = _pickled(type(value).__name__, value)
+            h = pickled_digest(type(value).__name__, value)
         else:
             raise Unkeyable(type(value).__name__)
         self._memo[id(value)] = (value, h)
@@ -231,7 +231,7 @@ class Fingerprints:
             return None
 
 
-def _pickled(kind: str, value: Any) -> str:
+def pickled_digest(kind: str, value: Any) -> str:
     """A digest of a record of plain values by its pickle, which runs in C where a dataclass's repr is Python
     code per field. The pickler's memo is off (`fast`): equal records give equal bytes however their strings
     happen to be shared."""

@@ -27,7 +27,7 @@ from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
 from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
-from digest.fingerprint import Fingerprints, key_view, view_of
+from digest.fingerprint import Fingerprints, key_view, pickled_digest, view_of
 from digest.forkmap import fork_map
 from digest.model import LoadResult, Story
 from digest.report import (
@@ -36,6 +36,7 @@ from digest.report import (
     part_page,
     report_context,
     report_data,
+    report_inputs,
     report_page,
     report_parts,
 )
@@ -257,21 +258,38 @@ def report_files(
 ) -> list[Produced]:
     """`build-report.json`, `report.html` and its parts (`report/N.html`), each rendered unless its key is the one in
     `previous`. They read the loaded files and dedupe's result, not topics, so a build makes them while it classifies;
-    `stories` are dedupe's (their order and topics do not matter). `build-report.json` is not keyed: keying it would
-    cost as much as making it."""
+    `stories` are dedupe's (their order and topics do not matter).
+
+    Every key starts with one for all the report's inputs (`report_inputs`, which leaves story texts out): when it is
+    unchanged, as after an edit to a story's body, nothing of the report is made, not even its records. Otherwise
+    each page is rendered unless its own key (what it shows) is unchanged; `build-report.json` is then always made:
+    a key of its own would cost as much as making it."""
     before = previous or {}
     env = environment(config, compiled)
     keyer = _keyer(env, code, compiled)
+    whole = keyer.data(keyer.template("report.html")[0], keyer.template("report-part.html")[0], config, today,
+                       pickled_digest("report", report_inputs(loaded, stories, merges)))
+    parts = report_parts([f.path for f in loaded.files])
+    paths = [MARKER, REPORT_PATH, *(part.path for part in parts)]
+    if whole is not None and all(before.get(path, "").partition(_THEN)[0] == whole for path in paths):
+        return [(path, before[path], None) for path in paths]
+
+    def unless_kept(path: str, key: str | None, make: Callable[[], bytes]) -> Produced:
+        last = before.get(path, "").partition(_THEN)[2]
+        made = _unless_kept(path, key, {path: last} if last else {}, make)
+        return path, f"{whole}{_THEN}{key}" if whole is not None and key is not None else None, made[2]
+
     data = report_data(loaded, stories, merges, today)
-    parts = report_parts([f.path for f in data.files])
-    made: list[Produced] = [(MARKER, None, build_report_file(build_report_data(loaded, stories, merges, today)).data)]
+    made: list[Produced] = [(MARKER, whole, build_report_file(build_report_data(loaded, stories, merges, today)).data)]
     key = keyer.page("report.html", report_context(data, config, today, parts))
-    made.append(_unless_kept(REPORT_PATH, key, before, lambda: report_page(env, data, config, today, parts).data))
+    made.append(unless_kept(REPORT_PATH, key, lambda: report_page(env, data, config, today, parts).data))
     for part in parts:
         context = part_context(data, part, len(parts), config, today)
-        made.append(_unless_kept(part.path, keyer.page("report-part.html", context), before,
-                                 partial(_part_bytes, env, context)))
+        made.append(unless_kept(part.path, keyer.page("report-part.html", context), partial(_part_bytes, env, context)))
     return made
+
+
+_THEN = "+"  # in a report file's key: the key of all the report's inputs, then the file's own
 
 
 def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:

@@ -78,6 +78,21 @@ def _merge_detail(ref: SourceRef, record: MergeRecord | None) -> tuple[str | Non
     return record.rule, round(record.similarity, 4), record.sources[0]
 
 
+def report_inputs(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord]) -> tuple[Any, ...]:
+    """Every value of the build's records that the report's files read (`report_data` here and
+    `feeds.build_report_data`), as plain values: when these are equal, so are the files. Story texts and content
+    hashes are not among them, so an edit to a story's body leaves the report as it was."""
+    return (
+        [(f.path, f.status, f.stories, f.reason) for f in loaded.files],
+        [(s.sources[0].path, s.sources[0].index, s.line, s.title) for s in loaded.stories],
+        [(s.id, s.title, [(ref.path, ref.index) for ref in s.sources]) for s in stories],
+        [(m.id, [(ref.path, ref.index) for ref in m.sources], m.members, m.rule, m.similarity,
+          [(link.a.path, link.a.index, link.b.path, link.b.index, link.rule, link.jaccard) for link in m.links])
+         for m in merges],
+        [(p.path, p.line, p.level, p.message) for p in loaded.problems],
+    )
+
+
 def report_data(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], build_date: dt.date) -> ReportData:
     """Every input file with every story found in it and its fate; every problem with file and line."""
     owner: dict[SourceRef, Story] = {}

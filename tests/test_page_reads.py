@@ -59,7 +59,7 @@ def edit(project: Path, old: str, new: str) -> None:
 
 
 def rerender(project: Path, change: tuple[str, str]) -> tuple[set[str], str]:
-    """Render, edit, render again: the pages rendered the second time, and the edited story's month page."""
+    """Render, edit, render again: the files rendered the second time, and the edited story's month page."""
     first = render_site(project)
     edit(project, *change)
     second = render_site(project, first)
@@ -70,7 +70,7 @@ def rerender(project: Path, change: tuple[str, str]) -> tuple[set[str], str]:
     for f in second.files:
         assert f.data == clean[f.path], f.path
     day = dt.date(2025, 1, 1) + dt.timedelta(days=35)  # story 5's date (see `synthetic`)
-    return {f.path for f in second.files if f.path.endswith(".html")}, f"timeline/{day:%Y-%m}.html"
+    return {f.path for f in second.files}, f"timeline/{day:%Y-%m}.html"
 
 
 def story_page(pages: set[str]) -> str:
@@ -85,6 +85,12 @@ def test_a_body_edit_renders_the_story_page_but_not_the_month_page_that_shows_ti
     assert month not in pages
     assert "timeline.html" not in pages  # the months' index: it reads no story
     assert "index.html" not in pages  # its story cards show a story's summary or first paragraph (`lede`)
+    assert not {"build-report.json", "report.html"} & pages  # the report shows no story text
+
+
+def test_a_title_edit_renders_the_report_that_lists_titles(tmp_path: Path) -> None:
+    pages, _ = rerender(project(tmp_path), ('title: "Report 5 on', 'title: "Report 5, retitled, on'))
+    assert {"build-report.json", "report.html"} <= pages
 
 
 def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """report.html and its data: every input file appears with the fate of every story found in it."""
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -9,9 +10,10 @@ import pytest
 from conftest import ARTICLES, ROOT, SEED_BUILD_DATE
 
 from digest.dedupe import dedupe
+from digest.feeds import build_report_data
 from digest.load import load_paths
 from digest.pipeline import build
-from digest.report import report_data
+from digest.report import report_data, report_inputs
 
 CONFIG = ROOT / "digest.yaml"
 STORY = """{title}
@@ -146,3 +148,59 @@ def test_a_long_report_lists_its_files_over_pages_rebuilt_one_by_one(tmp_path, m
     assert build(articles, out, CONFIG, SEED_BUILD_DATE).code == 0
     changed = [p.name for p in sorted((out / "report").glob("*.html")) if p.read_bytes() != before[p.name]]
     assert changed == ["3.html"]
+
+
+def _variants(record):
+    """The record with one field changed, for each field (in a field holding records, the first one's fields)."""
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            for inner, first in _variants(value[0]):
+                yield f"{f.name}[0].{inner}", dataclasses.replace(record, **{f.name: (first, *value[1:])})
+            continue
+        if isinstance(value, bool):
+            changed = not value
+        elif isinstance(value, (int, float)):
+            changed = value + 1
+        elif isinstance(value, str) or value is None:
+            changed = f"{value}x"
+        elif isinstance(value, dt.date):
+            changed = value + dt.timedelta(days=1)
+        elif isinstance(value, tuple):
+            changed = (*value, "x") if not value or isinstance(value[0], str) else value[1:]
+        elif dataclasses.is_dataclass(value):
+            for inner, changed in _variants(value):
+                yield f"{f.name}.{inner}", dataclasses.replace(record, **{f.name: changed})
+            continue
+        else:
+            raise AssertionError(f"no variant for {type(value)}")
+        yield f.name, dataclasses.replace(record, **{f.name: changed})
+
+
+def test_report_inputs_hold_everything_the_report_shows():
+    """Report files are kept while `report_inputs` is unchanged: every change to a record that changes the report's
+    records must change `report_inputs` too (and a story's body, which the report does not show, must not)."""
+    loaded = load_paths([ARTICLES], SEED_BUILD_DATE)
+    deduped = dedupe(loaded.stories)
+    assert deduped.merges
+    today = dt.date(2026, 11, 22)
+
+    def shown(loaded, stories, merges):
+        return report_data(loaded, stories, merges, today), build_report_data(loaded, stories, merges, today)
+
+    base = (loaded, deduped.stories, deduped.merges)
+    base_shown, base_inputs = shown(*base), report_inputs(*base)
+    changed_report = 0
+    for slot, (holder, field) in enumerate([(0, "files"), (0, "stories"), (0, "problems"), (1, None), (2, None)]):
+        records = getattr(base[holder], field) if field else base[holder]
+        for i, record in enumerate(records):
+            for name, variant in _variants(record):
+                changed_records = (*records[:i], variant, *records[i + 1:])
+                args = list(base)
+                args[holder] = dataclasses.replace(loaded, **{field: changed_records}) if field else changed_records
+                if shown(*args) != base_shown:
+                    changed_report += 1
+                    assert report_inputs(*args) != base_inputs, (slot, i, name)
+                elif name == "body":
+                    assert report_inputs(*args) == base_inputs
+    assert changed_report > 30  # the test reaches the fields the report shows
