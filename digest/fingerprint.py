@@ -15,7 +15,7 @@ import hashlib
 import io
 import operator
 import pickle
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -93,12 +93,17 @@ class Fingerprints:
         self._getters: dict[View, Callable[[Story], Any]] = {}
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._files: dict[str, tuple[str, str, frozenset[str], tuple[str | None, ...]]] = {}
-        self._used: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._families: dict[tuple[str, tuple[str, ...]], PageKeys] = {}
 
     def of(self, value: Any) -> str:
         """A string that determines the value's content: its repr for scalars, a digest for the rest."""
-        if type(value) is str:  # the commonest value first
+        kind = type(value)
+        if kind is str:  # the commonest values first
             return f"str:{value!r}"
+        if kind is list:  # made for one page (a story's related stories): not worth keeping
+            return _digest("seq", *[self.of(v) for v in value])
+        if value is None:
+            return "NoneType:None"
         memo = self._memo.get(id(value))
         if memo is not None and memo[0] is value:
             return memo[1]
@@ -171,29 +176,13 @@ class Fingerprints:
     def page(
         self, template: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None, view: View | None = None
     ) -> str | None:
-        """The key of a page rendered from `template` with `context` (plus what derived values read), or None.
-
-        With `view` (the story attributes the page read when it was last rendered, see `view_of`), stories in the
-        context are hashed by those attributes only (`id` always among them); the key then ends in the view, so that
-        the next build hashes the same ones. `extra` values are always hashed whole."""
+        """The key of a page rendered from `template` with `context` (plus what derived values read), or None;
+        see `PageKeys.key`."""
         wanted = (template, tuple(context))
-        used = self._used.get(wanted)
-        if used is None:
-            names = self.template(template)[1]
-            used = self._used[wanted] = tuple(sorted(context if names is None else names & context.keys()))
-        of = self.of
-        try:
-            self._use(view)
-            parts = [of(context[n]) for n in used]
-            self._use(None)
-            if extra:
-                parts += [of(v) for _, v in sorted(extra.items())]
-        except Unkeyable:
-            return None
-        finally:
-            self._use(None)
-        key = _digest(self.code, self.template(template)[0], *used, *parts)
-        return key if view is None else f"{key}{_VIEW}{','.join(view)}"
+        keys = self._families.get(wanted)
+        if keys is None:
+            keys = self._families[wanted] = PageKeys(self, template, {}, context.keys())
+        return keys.key(context, [v for _, v in sorted(extra.items())] if extra else (), view)
 
     def _use(self, view: View | None) -> None:
         if view is not self._view:
@@ -229,6 +218,61 @@ class Fingerprints:
             return _digest(self.code, *(self.of(v) for v in values))
         except Unkeyable:
             return None
+
+
+class PageKeys:
+    """The keys of pages rendered from one template with contexts that hold the same `shared` values (the same
+    objects) and each its own values of the names `own`: the shared values a template reads are hashed once per
+    view, each page's own when its key is asked for (10,000 story pages share most of what they are given)."""
+
+    def __init__(self, keyer: Fingerprints, template: str, shared: Mapping[str, Any], own: Iterable[str]) -> None:
+        self.keyer = keyer
+        self.template = template
+        self.shared = shared
+        names = keyer.template(template)[1]
+        given = {*shared, *own}
+        self.used = tuple(sorted(given if names is None else names & given))
+        self._plans: dict[View | None, list[str] | None] = {}  # per view, for each used name: its part or its name
+
+    def key(self, own: Mapping[str, Any], extra: Sequence[Any] = (), view: View | None = None) -> str | None:
+        """The key of the page given `own` values (and `extra`, what derived values are made from), or None when a
+        value cannot be hashed: the page is then always rendered.
+
+        It hashes the code, the template and those it uses, and the values of the context names they load. With
+        `view` (the story attributes the page read when it was last rendered, see `view_of`), stories among those
+        values are hashed by those attributes only (`id` always among them); the key then ends in the view, so that
+        the next build hashes the same ones. `extra` values are always hashed whole."""
+        keyer = self.keyer
+        plan = self._plans[view] if view in self._plans else self._plan(view)
+        if plan is None:
+            return None
+        of = keyer.of
+        try:
+            keyer._use(view)
+            parts = [of(own[part[1:]]) if part[0] == _OWN else part for part in plan]
+            keyer._use(None)
+            parts += [of(value) for value in extra]
+        except Unkeyable:
+            return None
+        finally:
+            keyer._use(None)
+        key = _digest(keyer.code, keyer.template(self.template)[0], *self.used, *parts)
+        return key if view is None else f"{key}{_VIEW}{','.join(view)}"
+
+    def _plan(self, view: View | None) -> list[str] | None:
+        plan: list[str] | None = []
+        try:
+            self.keyer._use(view)
+            plan = [self.keyer.of(self.shared[name]) if name in self.shared else _OWN + name for name in self.used]
+        except Unkeyable:
+            plan = None
+        finally:
+            self.keyer._use(None)
+        self._plans[view] = plan
+        return plan
+
+
+_OWN = "\0"  # in a plan, before the name of a value each page has its own (a part never starts with a NUL)
 
 
 def pickled_digest(kind: str, value: Any) -> str:

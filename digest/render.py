@@ -27,7 +27,7 @@ from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
 from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
-from digest.fingerprint import Fingerprints, key_view, pickled_digest, view_of
+from digest.fingerprint import Fingerprints, PageKeys, key_view, pickled_digest, view_of
 from digest.forkmap import fork_map
 from digest.model import LoadResult, Story
 from digest.report import (
@@ -55,6 +55,7 @@ class Site:
 
 TEMPLATES = ("index.html", "story.html", "topic.html", "timeline.html", "feed.xml", "sitemap.xml", "report.html",
              "report-part.html")  # the templates a build renders (and those they use)
+STORY_PAGE_OWN = ("path", "title", "story", "related", "story_topics", "previous", "next", "timeline_link")  # per page
 _PARSED = "parsed.pickle"  # in the compiled templates' folder: what `Fingerprints` found parsing each template
 
 
@@ -146,7 +147,8 @@ def render(
 
     def page(path: str, template: str, **context: Any) -> None:
         html_pages.append(path)
-        jobs.append(partial(_page, env, keyer, path, template, {}, context))
+        own = dict(root="../" * path.count("/"), path=path, **context)
+        jobs.append(partial(_page, env, PageKeys(keyer, template, {}, own), own, {}))
 
     def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
         jobs.append(partial(_output, path, key, make))
@@ -186,17 +188,19 @@ def render(
         output(path, partial(keyer.data, feed_key, path, title, subtitle, members[: config.feed_entries], config, today),
                partial(atom_feed, feed, path, title, subtitle, members, config, today, body))
 
+    story_keys = PageKeys(keyer, "story.html", {**shared, "root": "../"}, STORY_PAGE_OWN)
+
     def story_page(i: int, before: Mapping[str, str]) -> Produced:
-        """A story's page, its context made in the worker that renders it (making 10,000 contexts costs here)."""
+        """A story's page, its own values made in the worker that renders it (making 10,000 costs here)."""
         story = stories[i]
-        context = dict(
-            title=story.title, story=story,
+        own = dict(
+            path=story.url, title=story.title, story=story,
             related=[by_id[r] for r in story.related if r in by_id and r != story.id],
             story_topics=[topics[t] for t in story.topics if t in topics],
             previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
-            timeline_link=places.story_page[story.id], **shared,
+            timeline_link=places.story_page[story.id],
         )
-        return _page(env, keyer, story.url, "story.html", {"body_html": (partial(body, story), story)}, context, before)
+        return _page(env, story_keys, own, {"body_html": (partial(body, story), story)}, before)
 
     html_pages += [story.url for story in stories]
     story_jobs = [partial(story_page, i) for i in range(len(stories))]
@@ -297,25 +301,25 @@ def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
 
 
 def _page(
-    env: ReadingEnvironment, keyer: Fingerprints, path: str, template: str,
-    derived: Mapping[str, tuple[Callable[[], Any], Any]], context: Mapping[str, Any], before: Mapping[str, str],
+    env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Mapping[str, tuple[Callable[[], Any], Any]],
+    before: Mapping[str, str],
 ) -> Produced:
-    """An HTML page: its key is that of its template and every context value it reads, stories by the attributes
-    the page read when it was last rendered (`derived` values are keyed by their sources, whole, and made only when
-    the page is rendered). A page rendered gets the key of what it read this time."""
-    full = dict(root="../" * path.count("/"), path=path, **context)
-    sources = {name: source for name, (_, source) in derived.items()}
+    """An HTML page (at `own["path"]`): its key is that of its template and every context value it reads, stories by
+    the attributes the page read when it was last rendered (`derived` values are keyed by their sources, whole, and
+    made only when the page is rendered). A page rendered gets the key of what it read this time."""
+    path = own["path"]
+    sources = [source for _, (_, source) in sorted(derived.items())]
     last = before.get(path)
-    if last is not None and keyer.page(template, full, sources, key_view(last)) == last:
+    if last is not None and keys.key(own, sources, key_view(last)) == last:
         return path, last, None
     made = {name: derive() for name, (derive, _) in derived.items()}
     env.reads = set()
     try:
-        html = env.get_template(template).render(**full, **made)
+        html = env.get_template(keys.template).render(**keys.shared, **own, **made)
         view = view_of(env.reads)
     finally:
         env.reads = None
-    return path, keyer.page(template, full, sources, view), xml_safe(html).encode("utf-8")
+    return path, keys.key(own, sources, view), xml_safe(html).encode("utf-8")
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
