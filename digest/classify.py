@@ -13,11 +13,11 @@ import re
 import string
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import overload
 
 from digest.config import SiteConfig, Terms, Topic, keyword_terms, normalize, text_words
-from digest.model import Story
+from digest.model import Story, changed
 from digest.text import fold, slugify
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
@@ -186,6 +186,10 @@ def assign_topics(
     known = {t.slug: t for t in config.topics}
     position = {slug: i for i, slug in enumerate(known)}
     extra: dict[str, Topic] = {}
+
+    def order(slug: str) -> tuple[int, int, str]:  # configured topics in configuration order, then the others by slug
+        return (0, position[slug], "") if slug in position else (1, 0, slug)
+
     out = []
     for story in stories:
         slugs = list(match(story, rules))
@@ -195,9 +199,8 @@ def assign_topics(
                 extra.setdefault(topic.slug, topic)
             if topic.slug not in slugs:
                 slugs.append(topic.slug)
-        # configured topics in configuration order, then the others by slug
-        tagged = tuple(sorted(slugs, key=lambda slug: (0, position[slug], "") if slug in position else (1, 0, slug)))
-        out.append(story if tagged == story.topics else replace(story, topics=tagged))
+        tagged = tuple(slugs) if len(slugs) < 2 else tuple(sorted(slugs, key=order))
+        out.append(story if tagged == story.topics else changed(story, topics=tagged))
     return tuple(out), (*config.topics, *(extra[k] for k in sorted(extra)))
 
 
@@ -212,29 +215,30 @@ def events(stories: Sequence[Story], newest_first: SortKey = _newest_first) -> t
     """Group related stories (connected through .related, within this set) into events.
 
     `newest_first` is `_newest_first` or a memo of it (folding every title costs more than the grouping)."""
-    by_id = {s.id: s for s in stories}
-    parent = {s.id: s.id for s in stories}
+    ids = {s.id for s in stories}
+    parent: dict[str, str] = {}  # only the ids a link joined to another: most stories are an event alone
 
     def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+        while (up := parent.get(x, x)) != x:
+            parent[x] = parent.get(up, up)
+            x = up
         return x
 
     for story in stories:
         for other in story.related:
-            if other in by_id:
+            if other in ids:
                 a, b = find(story.id), find(other)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
     groups: dict[str, list[Story]] = {}
     for story in stories:
-        groups.setdefault(find(story.id), []).append(story)
+        groups.setdefault(find(story.id) if story.id in parent else story.id, []).append(story)
     out = []
     for members in groups.values():
-        members.sort(key=newest_first)
+        if len(members) > 1:
+            members.sort(key=newest_first)
         out.append(Event(members[0].date, tuple(members)))
-    out.sort(key=lambda e: newest_first(e.lead))
+    out.sort(key=lambda e: newest_first(e.stories[0]))
     return tuple(out)
 
 

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from digest.dedupe.candidates import similar_pairs
-from digest.dedupe.combine import base_id, changed, combine, unique_ids
+from digest.dedupe.combine import base_id, combine, unique_ids
 from digest.dedupe.features import K
 from digest.dedupe.pairmemo import known_pairs
 from digest.dedupe.perstory import Extra, StoryFeatures, extra, gather, memo_key, names, story_features
 from digest.dedupe.related import related_pairs
 from digest.dedupe.relmemo import Group, known_related
 from digest.dedupe.rules import CANDIDATE_CONTAINMENT, RULE_ORDER, Facts, conflict, is_cut_down, similarity_rule
-from digest.model import SourceRef, Story
+from digest.model import SourceRef, Story, changed
 
 __all__ = ["DedupeResult", "HeldApart", "MergeLink", "MergeRecord", "dedupe"]
 
