@@ -100,8 +100,8 @@ class Fingerprints:
         kind = type(value)
         if kind is str:  # the commonest values first
             return f"str:{value!r}"
-        if kind is list:  # made for one page (a story's related stories): not worth keeping
-            return _digest("seq", *[self.of(v) for v in value])
+        if kind is list:  # made for one page (a story's related stories): not worth keeping, nor hashing apart
+            return f"list:{[self.of(v) for v in value]!r}"
         if value is None:
             return "NoneType:None"
         memo = self._memo.get(id(value))
@@ -232,7 +232,7 @@ class PageKeys:
         names = keyer.template(template)[1]
         given = {*shared, *own}
         self.used = tuple(sorted(given if names is None else names & given))
-        self._plans: dict[View | None, list[str] | None] = {}  # per view, for each used name: its part or its name
+        self._plans: dict[View | None, tuple[str, tuple[str, ...]] | None] = {}  # by view, see `_plan`
 
     def key(self, own: Mapping[str, Any], extra: Sequence[Any] = (), view: View | None = None) -> str | None:
         """The key of the page given `own` values (and `extra`, what derived values are made from), or None when a
@@ -246,33 +246,35 @@ class PageKeys:
         plan = self._plans[view] if view in self._plans else self._plan(view)
         if plan is None:
             return None
+        prefix, own_names = plan
         of = keyer.of
         try:
             keyer._use(view)
-            parts = [of(own[part[1:]]) if part[0] == _OWN else part for part in plan]
+            parts = [of(own[name]) for name in own_names]
             keyer._use(None)
             parts += [of(value) for value in extra]
         except Unkeyable:
             return None
         finally:
             keyer._use(None)
-        key = _digest(keyer.code, keyer.template(self.template)[0], *self.used, *parts)
+        key = _digest(prefix, *parts)
         return key if view is None else f"{key}{_VIEW}{','.join(view)}"
 
-    def _plan(self, view: View | None) -> list[str] | None:
-        plan: list[str] | None = []
+    def _plan(self, view: View | None) -> tuple[str, tuple[str, ...]] | None:
+        """For a view: the start of every page's key (code, templates, names, shared values), and the own names."""
+        keyer = self.keyer
+        plan: tuple[str, tuple[str, ...]] | None = None
         try:
-            self.keyer._use(view)
-            plan = [self.keyer.of(self.shared[name]) if name in self.shared else _OWN + name for name in self.used]
+            keyer._use(view)
+            shared = [keyer.of(self.shared[name]) for name in self.used if name in self.shared]
+            plan = ("\0".join([keyer.code, keyer.template(self.template)[0], *self.used, *shared]),
+                    tuple(name for name in self.used if name not in self.shared))
         except Unkeyable:
-            plan = None
+            pass
         finally:
-            self.keyer._use(None)
+            keyer._use(None)
         self._plans[view] = plan
         return plan
-
-
-_OWN = "\0"  # in a plan, before the name of a value each page has its own (a part never starts with a NUL)
 
 
 def pickled_digest(kind: str, value: Any) -> str:
