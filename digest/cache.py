@@ -23,13 +23,14 @@ import fcntl
 import hashlib
 import os
 import pickle
+import sys
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 4  # bump when the layout of the cached records changes
+FORMAT = 5  # bump when the layout of the cached records changes
 
 
 class LockedError(Exception):
@@ -267,15 +268,16 @@ class ShardedMemo:
         self.before = now
 
 
-Entry = tuple[bytes, Any]  # a parse result as its worker pickled it, and unpickled
+Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded
 
 
 class ParseCache:
     """Parse results by (path, content hash), valid for one build date and one version of the loader code.
 
     `files.pickle` maps each article file to its last stat signature and content hash (small, read on
-    every build); `parse-NN.pickle` hold the results (each pickled on its own), sharded by file name (read only
-    when some are needed). Files are named by their path as `load.scan` gives it, with the stat signature it took.
+    every build); `parse-NN.pickle` hold the results (each encoded on its own by the loader, in marshal's format:
+    the key holds the Python version), sharded by file name (read only when some are needed). Files are named
+    by their path as `load.scan` gives it, with the stat signature it took.
     """
 
     def __init__(self, folder: Path, today: str, max_bytes: int, memory: Memory | None = None) -> None:
@@ -283,7 +285,7 @@ class ParseCache:
         self.memory = memory
         if memory is not None:
             memory.enter(str(folder))
-        self.key = digest_of(today, code_version("load"), str(max_bytes))
+        self.key = digest_of(today, code_version("load"), str(max_bytes), sys.version)
         self.max_bytes = max_bytes
         index = read_pickle(folder / "files.pickle", None, keep=memory)
         valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key and isinstance(index[2], dict)
@@ -294,6 +296,7 @@ class ParseCache:
         kept_key, kept = memory.parsed if memory is not None else ("", {})
         self._kept = kept if kept_key == self.key else {}
         self._stored: list[dict[tuple[str, str], bytes]] | None = None  # the shards as they are on disk
+        self._on_disk: dict[tuple[str, str], bytes] = {}  # all of them in one (a lookup per file, not a shard's crc)
         self._unreadable: set[int] = set()
         self.dirty = not valid  # the index needs writing
 
@@ -346,40 +349,48 @@ class ParseCache:
                 else:
                     self._stored.append({})
                     self._unreadable.add(shard)
+            for entries in self._stored:
+                self._on_disk.update(entries)
         return self._stored
 
-    def get(self, rel: str, h: str) -> Any:
+    def get(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
+        """The result for the file `rel` with content hash `h`, decoded from its bytes with `decode`, if any."""
         key = (rel, h)
         entry = self._kept.get(key)  # decoded by an earlier build of this process
         if entry is None:
-            stored = self._shards()[_shard(rel)].get(key)
+            if self._stored is None:
+                self._shards()
+            stored = self._on_disk.get(key)
             if stored is None:
                 return None
             try:
-                entry = (stored, pickle.loads(stored))
+                entry = (stored, decode(stored))
             except Exception:  # a damaged record: the file is parsed again
                 return None
         self.used[key] = entry
         return entry[1]
 
-    def put(self, rel: str, h: str, pickled: bytes, result: Any) -> None:
-        """Keep a result as the bytes it was pickled to (by the process that parsed it): saving writes them as
-        they are, instead of pickling every story again."""
-        self.used[(rel, h)] = (pickled, result)
+    def put(self, rel: str, h: str, encoded: bytes, result: Any) -> None:
+        """Keep a result as the bytes it was encoded to (by the process that parsed it): saving writes them as
+        they are, instead of encoding every story again."""
+        self.used[(rel, h)] = (encoded, result)
 
     def save(self, recorded_ns: int) -> None:
         """Write back what changed: the shards whose results are not this build's (a new, changed or dropped file,
         or an unreadable shard), and the index."""
         if self.used or self._stored is not None:
             stored = self._shards()
-            on_disk = {key for shard in stored for key in shard}
-            added = self.used.keys() - on_disk
-            dirty = self._unreadable | {_shard(key[0]) for key in added | (on_disk - self.used.keys())}
+            added = self.used.keys() - self._on_disk.keys()
+            dropped = self._on_disk.keys() - self.used.keys()
+            dirty = self._unreadable | {_shard(key[0]) for key in added | dropped}
             for shard in sorted(dirty):  # the results it keeps, and those added to it
-                now = {key: pickled for key, pickled in stored[shard].items() if key in self.used}
+                now = {key: encoded for key, encoded in stored[shard].items() if key in self.used}
                 now.update((key, self.used[key][0]) for key in added if _shard(key[0]) == shard)
                 write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=self.memory)
                 stored[shard] = now
+            for key in dropped:
+                del self._on_disk[key]
+            self._on_disk.update((key, self.used[key][0]) for key in added)
             self._unreadable = set()
             if self.memory is not None:
                 self.memory.parsed = (self.key, dict(self.used))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
 from digest.cache import ParseCache, Stat, stat_of
-from digest.model import FileReport, Level, LoadResult, Problem, Story
+from digest.load.records import dump_result, load_result
+from digest.model import FileReport, Level, LoadResult, Problem, Story, changed
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -235,7 +235,7 @@ def _numbered(ordered: list[Story]) -> list[Story]:
         if new_id != story.id:
             last[story.id] = n
         seen.add(new_id)
-        out.append(story if new_id == story.id else replace(story, id=new_id))
+        out.append(story if new_id == story.id else changed(story, id=new_id))
     return out
 
 
@@ -250,12 +250,12 @@ def _default_workers() -> int:
 
 
 def _load_job(job: tuple[Path, Path, dt.date]) -> bytes:
-    """One file's result, pickled here: the bytes travel back and go into the parse cache as they are."""
-    return pickle.dumps(load_file(*job), protocol=pickle.HIGHEST_PROTOCOL)
+    """One file's result, encoded here: the bytes travel back and go into the parse cache as they are."""
+    return dump_result(load_file(*job))
 
 
 def _run(jobs: list[tuple[Path, Path, dt.date]], workers: int, tick: Callable[[int], None] | None = None) -> list[bytes]:
-    """Each job's pickled result, in the jobs' order: across processes for many files, else here."""
+    """Each job's encoded result, in the jobs' order: across processes for many files, else here."""
     out: list[bytes] = []
     step = max(1, len(jobs) // 100)
 
@@ -335,18 +335,18 @@ def load_paths(
         for i, (file, sig) in enumerate(zip(files, sigs, strict=True)):
             h = cache.known_hash(file, sig)
             if h is not None:
-                results[i] = cache.get(names[i], h)
+                results[i] = cache.get(names[i], h, load_result)
     todo = [i for i, r in enumerate(results) if r is None]
     cached = len(files) - len(todo)
     tick = None if progress is None else (lambda n: progress(cached + n, len(files)))
     jobs = [(roots[i], Path(files[i]), today) for i in todo]
-    for i, pickled in zip(todo, _run(jobs, workers or _default_workers(), tick), strict=True):
-        result = results[i] = pickle.loads(pickled)
+    for i, encoded in zip(todo, _run(jobs, workers or _default_workers(), tick), strict=True):
+        result = results[i] = load_result(encoded)
         h, sig = result[2].content_hash, sigs[i]
         if cache is not None and h is not None:
             if sig is not None:  # taken before the file was read: a later edit changes it
                 cache.record(files[i], sig, h)
-            cache.put(names[i], h, pickled, result)
+            cache.put(names[i], h, encoded, result)
     if progress is not None:
         progress(len(files), len(files))
     for before, done in zip(problems_before, results, strict=True):
