@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from digest.dedupe import DedupeResult
 
 Progress = Callable[[str, int, int], None]
-TextOf = tuple[int, int, int]  # the identities of what topic rules read: headline (or title), summary and body
+TextOf = tuple[str, tuple[str, ...], tuple[str, ...]]  # what topic rules read: headline (or title), summary, body
 TopicsStarted = Callable[[], tuple[str, dict[str, tuple[str, ...]], KeysView[str], dict[TextOf, str]]]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
 
@@ -292,7 +292,7 @@ def _start_topics(
         path, index = story.sources[0].path, story.sources[0].index
         h = hashes.get(path)
         key = f"{path}\0{h}\0{index}" if h is not None else _text_key(story)
-        keyed[_text_of(story)] = key
+        keyed[(story.headline or story.title, story.summary, story.body)] = key
         if key not in memo:
             new.setdefault(key, story)
     collect = fork_map_start(partial(matched_topics, rules=matchers(config.topics)), list(new.values()), leave=1)
@@ -309,7 +309,8 @@ def _classify(
     used: dict[str, tuple[str, ...]] = {}
 
     def match(story: Story, rules: Sequence[Matcher]) -> tuple[str, ...]:
-        key = keyed.get(_text_of(story)) or _text_key(story)  # a text dedupe left as it was loaded has its key
+        # a text dedupe left as it was loaded has its key already (the same objects: the lookup costs no compare)
+        key = keyed.get((story.headline or story.title, story.summary, story.body)) or _text_key(story)
         topics = memo.get(key)
         if topics is None:
             topics = matched_topics(story, rules)
@@ -320,13 +321,6 @@ def _classify(
     if used.keys() != known:
         c.write_pickle(folder / "topics.pickle", (rules_key, used), keep=memory)
     return classified
-
-
-def _text_of(story: Story) -> TextOf:
-    """The text topic rules read, by the identity of its parts: equal identities are equal texts, and hashing
-    three numbers is cheaper than hashing 10,000 bodies. Valid while the build's loaded stories live (`_full`
-    holds them to the end), so that no identity is reused for another object meanwhile."""
-    return id(story.headline or story.title), id(story.summary), id(story.body)
 
 
 def _text_key(story: Story) -> str:
