@@ -54,7 +54,8 @@ def fork_map_start(
 ) -> Callable[[], list[R]]:
     """Start mapping `fn` over `items` in the background (when it pays); the returned function waits for the
     results. This process is free meanwhile: a build dedupes while its topics are matched. `leave` CPUs are
-    left to this process for that work (more processes than CPUs only take turns)."""
+    left to this process for that work (more processes than CPUs only take turns); with `leave`, the returned
+    function, called when that work is done, maps here the items no worker has started on yet."""
     available = cpus()
     if available < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: [fn(item) for item in items]
@@ -67,14 +68,21 @@ def fork_map_start(
     _WORK[job] = (fn, items)
     try:
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        futures = [pool.submit(_slice, job, i, min(i + step, len(items))) for i in range(0, len(items), step)]
+        bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
+        futures = [pool.submit(_slice, job, start, stop) for start, stop in bounds]
     except (OSError, BrokenProcessPool):  # no processes here: map in this one
         del _WORK[job]
         return lambda: [fn(item) for item in items]
 
     def collect() -> list[R]:
         try:
-            return [result for future in futures for result in future.result()]
+            taken: dict[int, list[R]] = {}
+            if leave:  # this process is free now: it maps the slices no worker has started yet, the last first
+                for at in reversed(range(len(futures))):
+                    if not futures[at].cancel():
+                        break  # started (the workers take them in order): so are those before it
+                    taken[at] = _slice(job, *bounds[at])
+            return [result for at, future in enumerate(futures) for result in (taken[at] if at in taken else future.result())]
         except (OSError, BrokenProcessPool):
             return [fn(item) for item in items]
         finally:

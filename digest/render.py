@@ -28,7 +28,7 @@ from digest.dedupe import MergeRecord
 from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
 from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
 from digest.fingerprint import Fingerprints, PageKeys, key_view, pickled_digest, view_of
-from digest.forkmap import fork_map
+from digest.forkmap import fork_map, fork_map_start
 from digest.model import LoadResult, Story
 from digest.report import (
     REPORT_PATH,
@@ -133,7 +133,8 @@ def render(
     made already (`report_files`), else they are made here.
 
     Every output is one job that computes its key and, when the key is new, its bytes; the jobs run on every
-    CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side."""
+    CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side. In a
+    rebuild, this process checks the story pages' keys meanwhile, and only the pages whose key changed are jobs."""
     env = environment(config, compiled)
     keyer = _keyer(env, code, compiled)
     stories = classified.stories
@@ -190,20 +191,25 @@ def render(
 
     story_keys = PageKeys(keyer, "story.html", {**shared, "root": "../"}, STORY_PAGE_OWN)
 
-    def story_page(i: int, before: Mapping[str, str]) -> Produced:
-        """A story's page, its own values made in the worker that renders it (making 10,000 costs here)."""
+    def story_own(i: int) -> dict[str, Any]:
         story = stories[i]
-        own = dict(
+        return dict(
             path=story.url, title=story.title, story=story,
             related=[by_id[r] for r in story.related if r in by_id and r != story.id],
             story_topics=[topics[t] for t in story.topics if t in topics],
             previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
             timeline_link=places.story_page[story.id],
         )
-        return _page(env, story_keys, own, {"body_html": (partial(body, story), story)}, before)
+
+    def story_page(i: int, before: Mapping[str, str]) -> Produced:
+        """A story's page, its own values made by the process that renders it (making 10,000 costs)."""
+        return _page(env, story_keys, story_own(i), {"body_html": (partial(body, stories[i]), stories[i])}, before)
+
+    def story_page_kept(i: int, before: Mapping[str, str]) -> bool:
+        last = before.get(stories[i].url)
+        return last is not None and story_keys.key(story_own(i), [stories[i]], key_view(last)) == last
 
     html_pages += [story.url for story in stories]
-    story_jobs = [partial(story_page, i) for i in range(len(stories))]
 
     html_pages.sort()
     lastmod = [by_id[p[8:-5]].date if p.startswith("stories/") and p[8:-5] in by_id else None for p in html_pages]
@@ -214,7 +220,17 @@ def render(
     files: list[OutputFile] = list(static_files(config))
     kept: list[str] = []
     keys: dict[str, str] = {}
-    made = fork_map(partial(_run, before), _spread(jobs, story_jobs))
+    if not before:  # every page is new: rendered on every CPU
+        made = fork_map(partial(_run, before), _spread(jobs, [partial(story_page, i) for i in range(len(stories))]))
+    else:
+        # A rebuild: one worker makes the other files while this process checks the story pages' keys (here, their
+        # stories are read without the cost of copying memory pages a forked worker pays on first touch); the pages
+        # whose key changed are then rendered, on every CPU when there are many.
+        others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
+        kept_pages = [story_page_kept(i, before) for i in range(len(stories))]
+        changed = [partial(story_page, i) for i, same in enumerate(kept_pages) if not same]
+        made = [*fork_map(partial(_run, {}), changed), *others()]  # (no key to compare: they changed)
+        made += [[(story.url, before[story.url], None)] for story, same in zip(stories, kept_pages, strict=True) if same]
     for path, key, data in [*(report or ()), *(p for produced in made for p in produced)]:
         if key is not None:
             keys[path] = key
