@@ -12,8 +12,10 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from digest.cache import read_pickle, write_pickle
 from digest.serialize import problem_dict
 
 if TYPE_CHECKING:  # only for annotations: importing this module (publish does) stays cheap
@@ -77,20 +79,49 @@ def sitemap(template: jinja2.Template, pages: Sequence[str], by_id: Mapping[str,
 
 def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> OutputFile:
     """The search index documents as a script (`window.SEARCH_DOCS = [...]`): a script tag loads from file:// too."""
-    docs = []
-    for s in stories:
-        body = " ".join(s.body)
-        docs.append({
-            "id": s.id,
-            "url": s.url,
-            "title": s.title,
-            "date": s.date.isoformat() if s.date else "",
-            "text": " ".join((*s.summary, s.dateline or "", body[:SEARCH_TEXT_LIMIT])),
-            "topics": " ".join(topics[t].name for t in s.topics if t in topics),
-        })
+    names = {slug: topic.name for slug, topic in topics.items()}
+    return search_file([search_entry(story, names) for story in stories])
+
+
+_SEARCH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def search_entry(story: Story, topic_names: Mapping[str, str]) -> str:
+    """One story's document in the search index, as JSON."""
+    body = " ".join(story.body)
+    doc = {
+        "id": story.id,
+        "url": story.url,
+        "title": story.title,
+        "date": story.date.isoformat() if story.date else "",
+        "text": " ".join((*story.summary, story.dateline or "", body[:SEARCH_TEXT_LIMIT])),
+        "topics": " ".join(topic_names[t] for t in story.topics if t in topic_names),
+    }
     # "<" escaped: the text is data for textContent, and can then never close a script element.
-    data = json.dumps(docs, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
-    return OutputFile("search-data.js", f"window.SEARCH_DOCS = {data};\n".encode())
+    return _SEARCH_JSON(doc).replace("<", "\\u003c")
+
+
+def search_file(entries: Sequence[str]) -> OutputFile:
+    return OutputFile("search-data.js", f"window.SEARCH_DOCS = [{','.join(entries)}];\n".encode())
+
+
+def search_index(
+    stories: Sequence[Story], topics: Mapping[str, Topic], digest_of: Callable[[Story], str], cache: tuple[str, Path] | None
+) -> OutputFile:
+    """`search_docs`, with the entries of stories unchanged since the last time taken from `cache` (a code version
+    and a file), by the stories' digests: encoding 10,000 entries costs more than the digests, which a rebuild
+    computes anyway to check the story pages."""
+    names = {slug: topic.name for slug, topic in topics.items()}
+    version = (cache[0] if cache else "", sorted(names.items()))
+    stored = read_pickle(cache[1], None) if cache else None
+    known = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version else {}
+    entries: dict[str, str] = {}
+    for story in stories:  # (a story's digest covers its id, and ids are unique)
+        digest = digest_of(story)
+        entries[digest] = known.get(digest) or search_entry(story, names)
+    if cache and entries.keys() != known.keys():
+        write_pickle(cache[1], (version, entries))
+    return search_file(list(entries.values()))
 
 
 def build_report(loaded: LoadResult, stories: Sequence[Story], merges: Sequence[MergeRecord], today: dt.date) -> OutputFile:

@@ -26,7 +26,16 @@ from digest.classify import Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
-from digest.feeds import OutputFile, atom_feed, build_report_data, build_report_file, search_docs, sitemap, xml_safe
+from digest.feeds import (
+    OutputFile,
+    atom_feed,
+    build_report_data,
+    build_report_file,
+    search_docs,
+    search_index,
+    sitemap,
+    xml_safe,
+)
 from digest.fingerprint import Fingerprints, PageKeys, key_view, pickled_digest, view_of
 from digest.forkmap import fork_map, fork_map_start
 from digest.model import LoadResult, Story
@@ -57,6 +66,7 @@ TEMPLATES = ("index.html", "story.html", "topic.html", "timeline.html", "feed.xm
              "report-part.html")  # the templates a build renders (and those they use)
 STORY_PAGE_OWN = ("path", "title", "story", "related", "story_topics", "previous", "next", "timeline_link")  # per page
 _PARSED = "parsed.pickle"  # in the compiled templates' folder: what `Fingerprints` found parsing each template
+_SEARCH = "search.pickle"  # there too: the search index's entry of each story, by the story's digest
 
 
 def _keyer(env: jinja2.Environment, code: str, compiled: Path | None) -> Fingerprints:
@@ -162,7 +172,7 @@ def render(
     _keep_parsed(keyer, code, compiled)
 
     # Keying the search index would cost as much as making it (publish writes it only when its bytes change).
-    output("search-data.js", lambda: None, lambda: search_docs(stories, topics))
+    search_job = partial(_output, "search-data.js", lambda: None, lambda: search_docs(stories, topics))
     if report is None:
         jobs.append(partial(report_files, loaded, stories, merges, config, today, code, compiled))
 
@@ -221,15 +231,18 @@ def render(
     kept: list[str] = []
     keys: dict[str, str] = {}
     if not before:  # every page is new: rendered on every CPU
-        made = fork_map(partial(_run, before), _spread(jobs, [partial(story_page, i) for i in range(len(stories))]))
+        every = [partial(story_page, i) for i in range(len(stories))]
+        made = fork_map(partial(_run, before), _spread([search_job, *jobs], every))
     else:
         # A rebuild: one worker makes the other files while this process checks the story pages' keys (here, their
-        # stories are read without the cost of copying memory pages a forked worker pays on first touch); the pages
-        # whose key changed are then rendered, on every CPU when there are many.
+        # stories are read without the cost of copying memory pages a forked worker pays on first touch) and makes
+        # the search index from the stories' digests that checking computed; the pages whose key changed are then
+        # rendered, on every CPU when there are many.
         others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
         kept_pages = [story_page_kept(i, before) for i in range(len(stories))]
+        search = search_index(stories, topics, keyer.of, (keyer.code, compiled / _SEARCH) if compiled else None)
         changed = [partial(story_page, i) for i, same in enumerate(kept_pages) if not same]
-        made = [*fork_map(partial(_run, {}), changed), *others()]  # (no key to compare: they changed)
+        made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
         made += [[(story.url, before[story.url], None)] for story, same in zip(stories, kept_pages, strict=True) if same]
     for path, key, data in [*(report or ()), *(p for produced in made for p in produced)]:
         if key is not None:

@@ -71,7 +71,7 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_is_read_again(tmp_path: P
 
 
 def damage(folder: Path, how: str) -> None:
-    for path in sorted(folder.glob("*.pickle")):
+    for path in sorted(folder.rglob("*.pickle")):  # with those beside the compiled templates
         if how == "garbage":
             path.write_bytes(b"\x80\x05not a pickle at all")
         elif how == "empty":
