@@ -178,20 +178,19 @@ def _publish(
     staging.mkdir(parents=True, exist_ok=True)
 
     now: dict[str, tuple[str, Stat | None]] = {}
-    made: set[Path] = set()
+    made: set[str] = set()
+    base = f"{staging}{os.sep}"  # (paths as strings: pathlib costs more than writing a page)
     for path in sorted(desired):
         h = desired[path]
         entry = have.get(path)
         if entry is not None and entry[0] == h:
             now[path] = entry
             continue
-        target = staging / path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        _make_parent(base, path, made)
         if fresh and path in data:  # nothing reads a fresh staging folder before the swap: no temporary file
-            now[path] = (h, _write(str(target), data[path]))
+            now[path] = (h, _write(base + path, data[path]))
             continue
+        target = staging / path
         tmp = target.with_name(f".{target.name}.tmp")
         if path in data:
             _write(str(tmp), data[path])
@@ -223,18 +222,24 @@ def _publish(
     return Published(out, written, removed, now, old_live)
 
 
+def _make_parent(base: str, path: str, made: set[str]) -> None:
+    """Make the folder that `base + path` goes in, unless made already (`made` records those made)."""
+    parent = os.path.dirname(path)
+    if parent not in made:
+        os.makedirs(base + parent, exist_ok=True)
+        made.add(parent)
+
+
 def mirror(out: Path, spare: Path, live: Manifest) -> dict[str, tuple[str, Stat | None]] | None:
     """Make `spare` a hard-linked copy of the output folder (after a full build); returns its manifest."""
     try:
         if spare.exists():
             shutil.rmtree(spare)
-        made: set[Path] = set()
+        made: set[str] = set()
+        base, source = f"{spare}{os.sep}", f"{out}{os.sep}"
         for path in live:
-            target = spare / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.link(out / path, target)
+            _make_parent(base, path, made)
+            os.link(source + path, base + path)
         return dict(live)  # a hard link has the same size, mtime and inode (file_sig leaves out the ctime)
     except OSError:
         shutil.rmtree(spare, ignore_errors=True)
