@@ -212,7 +212,7 @@ def _full(
     report("classify", 1, 1)
 
     report("render", 0, 1)
-    site = render(classified, config, today, loaded, deduped.merges, previous, code, compiled, report_made())
+    site = render(classified, config, today, loaded, deduped.merges, previous, code, compiled, report_made)
     report("render", 1, 1)
 
     report("publish", 0, 1)

@@ -135,12 +135,13 @@ def render(
     previous: Mapping[str, str] | None = None,
     code: str = "",
     compiled: Path | None = None,
-    report: Sequence[Produced] | None = None,
+    report: Callable[[], Sequence[Produced]] | None = None,
 ) -> Site:
     """The site's files. With `previous` (path -> input key of the files the live site holds intact), a file
     whose key is unchanged is not rendered but listed in `Site.kept`; `code` is a key for the program itself;
-    `compiled` a folder for compiled templates (see `environment`); `report`, the report's files when they were
-    made already (`report_files`), else they are made here.
+    `compiled` a folder for compiled templates (see `environment`); `report`, a function that gives the report's
+    files when they are being made elsewhere (`report_files`), called once this process's work is done, else
+    they are made here.
 
     Every output is one job that computes its key and, when the key is new, its bytes; the jobs run on every
     CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side. In a
@@ -244,7 +245,7 @@ def render(
         changed = [partial(story_page, i) for i, same in enumerate(kept_pages) if not same]
         made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
         made += [[(story.url, before[story.url], None)] for story, same in zip(stories, kept_pages, strict=True) if same]
-    for path, key, data in [*(report or ()), *(p for produced in made for p in produced)]:
+    for path, key, data in [*(report() if report else ()), *(p for produced in made for p in produced)]:
         if key is not None:
             keys[path] = key
         if data is None:
