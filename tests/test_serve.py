@@ -167,7 +167,10 @@ def test_the_command_prints_its_port_serves_and_stops_on_ctrl_c(project: Path):
     # -X faulthandler: if it ever hangs, SIGABRT below prints every thread's stack into the failure.
     command = [sys.executable, "-X", "faulthandler", "-m", "digest", "serve", "--port", "0",
                "--build-date", SEED_BUILD_DATE.isoformat()]
-    proc = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal gives it: a job started in the background by a script (`make test &`, some CI runners)
+    # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    proc = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         port = None
         deadline = time.monotonic() + 60
