@@ -212,13 +212,12 @@ def render(
             timeline_link=places.story_page[story.id],
         )
 
+    def story_derived(i: int) -> Derived:
+        return {"body_html": (partial(body, stories[i]), stories[i])}
+
     def story_page(i: int, before: Mapping[str, str]) -> Produced:
         """A story's page, its own values made by the process that renders it (making 10,000 costs)."""
-        return _page(env, story_keys, story_own(i), {"body_html": (partial(body, stories[i]), stories[i])}, before)
-
-    def story_page_kept(i: int, before: Mapping[str, str]) -> bool:
-        last = before.get(stories[i].url)
-        return last is not None and story_keys.key(story_own(i), [stories[i]], key_view(last)) == last
+        return _page(env, story_keys, story_own(i), story_derived(i), before)
 
     html_pages += [story.url for story in stories]
 
@@ -240,7 +239,7 @@ def render(
         # the search index from the stories' digests that checking computed; the pages whose key changed are then
         # rendered, on every CPU when there are many.
         others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
-        kept_pages = [story_page_kept(i, before) for i in range(len(stories))]
+        kept_pages = [_unchanged(story_keys, story_own(i), story_derived(i), before) for i in range(len(stories))]
         search = search_index(stories, topics, keyer.of, (keyer.code, compiled / _SEARCH) if compiled else None)
         changed = [partial(story_page, i) for i, same in enumerate(kept_pages) if not same]
         made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
@@ -330,18 +329,27 @@ def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
     return part_page(env, context).data
 
 
-def _page(
-    env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Mapping[str, tuple[Callable[[], Any], Any]],
-    before: Mapping[str, str],
-) -> Produced:
+Derived = Mapping[str, tuple[Callable[[], Any], Any]]  # context name -> (how to make the value, what it is made from)
+
+
+def _unchanged(keys: PageKeys, own: Mapping[str, Any], derived: Derived, before: Mapping[str, str]) -> bool:
+    """Whether the page's key is the one its live copy was made with (made with the view recorded in that key)."""
+    last = before.get(own["path"])
+    return last is not None and keys.key(own, _sources(derived), key_view(last)) == last
+
+
+def _sources(derived: Derived) -> list[Any]:
+    return [source for _, (_, source) in sorted(derived.items())]
+
+
+def _page(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Derived,
+          before: Mapping[str, str]) -> Produced:
     """An HTML page (at `own["path"]`): its key is that of its template and every context value it reads, stories by
     the attributes the page read when it was last rendered (`derived` values are keyed by their sources, whole, and
     made only when the page is rendered). A page rendered gets the key of what it read this time."""
     path = own["path"]
-    sources = [source for _, (_, source) in sorted(derived.items())]
-    last = before.get(path)
-    if last is not None and keys.key(own, sources, key_view(last)) == last:
-        return path, last, None
+    if _unchanged(keys, own, derived, before):
+        return path, before[path], None
     made = {name: derive() for name, (derive, _) in derived.items()}
     env.reads = set()
     try:
@@ -349,7 +357,7 @@ def _page(
         view = view_of(env.reads)
     finally:
         env.reads = None
-    return path, keys.key(own, sources, view), xml_safe(html).encode("utf-8")
+    return path, keys.key(own, _sources(derived), view), xml_safe(html).encode("utf-8")
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:
