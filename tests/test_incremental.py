@@ -103,6 +103,11 @@ def test_incremental_output_equals_clean_build_after_every_kind_of_change(tmp_pa
     retitled = p.check()
     assert retitled.written >= retitled.pages  # the title is on every page
 
+    p.config.write_text(p.config.read_text(encoding="utf-8").replace("name: Pakistan–Afghanistan",
+                                                                     "name: Pakistan and Afghanistan"), encoding="utf-8")
+    p.check()  # a topic's name is in the search index entries a rebuild reuses
+    assert "Pakistan and Afghanistan" in (p.out / "search-data.js").read_text(encoding="utf-8")
+
     (p.root / "templates").mkdir()
     (p.root / "templates/story.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1>Custom: {{ story.title }}</h1>{% endblock %}', encoding="utf-8")
