@@ -267,8 +267,10 @@ class PageKeys:
         try:
             keyer._use(view)
             shared = [keyer.of(self.shared[name]) for name in self.used if name in self.shared]
-            plan = ("\0".join([keyer.code, keyer.template(self.template)[0], *self.used, *shared]),
-                    tuple(name for name in self.used if name not in self.shared))
+            own = tuple(name for name in self.used if name not in self.shared)
+            # The own names are named too: the parts then stand for the same names whatever is shared.
+            plan = ("\0".join([keyer.code, keyer.template(self.template)[0], *self.used, "own:" + ",".join(own),
+                                *shared]), own)
         except Unkeyable:
             pass
         finally:
