@@ -273,16 +273,16 @@ def _run(before: Mapping[str, str], job: Job) -> list[Produced]:
     return produced if isinstance(produced, list) else [produced]
 
 
-def _unless_kept(path: str, key: str | None, before: Mapping[str, str], make: Callable[[], bytes]) -> Produced:
-    """The file's bytes, made unless its key is the one the live site's copy was made with."""
-    if key is not None and before.get(path) == key:
+def _unless_kept(path: str, key: str | None, last: str | None, make: Callable[[], bytes]) -> Produced:
+    """The file's bytes, made unless its key is `last`, the one the live site's copy was made with."""
+    if key is not None and last == key:
         return path, key, None
     return path, key, make()
 
 
 def _output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile], before: Mapping[str, str]) -> Produced:
     """A file other than a page or the report."""
-    return _unless_kept(path, key(), before, lambda: make().data)
+    return _unless_kept(path, key(), before.get(path), lambda: make().data)
 
 
 def report_files(
@@ -308,9 +308,8 @@ def report_files(
         return [(path, before[path], None) for path in paths]
 
     def unless_kept(path: str, key: str | None, make: Callable[[], bytes]) -> Produced:
-        last = before.get(path, "").partition(_THEN)[2]
-        made = _unless_kept(path, key, {path: last} if last else {}, make)
-        return path, f"{whole}{_THEN}{key}" if whole is not None and key is not None else None, made[2]
+        data = _unless_kept(path, key, before.get(path, "").partition(_THEN)[2] or None, make)[2]
+        return path, f"{whole}{_THEN}{key}" if whole is not None and key is not None else None, data
 
     data = report_data(loaded, stories, merges, today)
     made: list[Produced] = [(MARKER, whole, build_report_file(build_report_data(loaded, stories, merges, today)).data)]
