@@ -106,18 +106,17 @@ def search_file(entries: Sequence[str]) -> OutputFile:
 
 
 def search_index(
-    stories: Sequence[Story], topics: Mapping[str, Topic], digest_of: Callable[[Story], str], cache: tuple[str, Path] | None
+    stories: Sequence[Story], digests: Sequence[str], topics: Mapping[str, Topic], cache: tuple[str, Path] | None
 ) -> OutputFile:
     """`search_docs`, with the entries of stories unchanged since the last time taken from `cache` (a code version
-    and a file), by the stories' digests: encoding 10,000 entries costs more than the digests, which a rebuild
-    computes anyway to check the story pages."""
+    and a file), by the stories' `digests` (each determines its story, id included): encoding 10,000 entries costs
+    more than the digests, which a rebuild has anyway from checking the story pages."""
     names = {slug: topic.name for slug, topic in topics.items()}
     version = (cache[0] if cache else "", sorted(names.items()))
     stored = read_pickle(cache[1], None) if cache else None
     known = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version else {}
     entries: dict[str, str] = {}
-    for story in stories:  # (a story's digest covers its id, and ids are unique)
-        digest = digest_of(story)
+    for story, digest in zip(stories, digests, strict=True):  # (ids are unique, so are the digests)
         entries[digest] = known.get(digest) or search_entry(story, names)
     if cache and entries.keys() != known.keys():
         write_pickle(cache[1], (version, entries))

@@ -117,16 +117,16 @@ class Fingerprints:
             days = [(day.date, self._events(day.events)) for day in value.days]
             h = pickled_digest(f"Month:{self._view}", (value.key, value.label, days))
         elif isinstance(value, Timeline):
-            h = _digest("Timeline", *[of(month) for month in value.months], pickled_digest(f"undated:{self._view}",
+            h = joined_digest("Timeline", *[of(month) for month in value.months], pickled_digest(f"undated:{self._view}",
                                                                                    self._events(value.undated)))
         elif isinstance(value, (Day, Event)):
-            h = _digest(type(value).__name__, *[of(getattr(value, name)) for name in _fields(value)])
+            h = joined_digest(type(value).__name__, *[of(getattr(value, name)) for name in _fields(value)])
         elif isinstance(value, SiteConfig):
-            h = _digest("SiteConfig", repr(value))
+            h = joined_digest("SiteConfig", repr(value))
         elif isinstance(value, (tuple, list)):
-            h = _digest("seq", *[of(v) for v in value])
+            h = joined_digest("seq", *[of(v) for v in value])
         elif isinstance(value, Mapping):
-            h = _digest("map", *[of(k) + "\0" + of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))])
+            h = joined_digest("map", *[of(k) + "\0" + of(v) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))])
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             h = pickled_digest(type(value).__name__, value)
         else:
@@ -215,7 +215,7 @@ class Fingerprints:
 
     def data(self, *values: Any) -> str | None:
         try:
-            return _digest(self.code, *(self.of(v) for v in values))
+            return joined_digest(self.code, *(self.of(v) for v in values))
         except Unkeyable:
             return None
 
@@ -257,7 +257,7 @@ class PageKeys:
             return None
         finally:
             keyer._use(None)
-        key = _digest(prefix, *parts)
+        key = joined_digest(prefix, *parts)
         return key if view is None else f"{key}{_VIEW}{','.join(view)}"
 
     def _plan(self, view: View | None) -> tuple[str, tuple[str, ...]] | None:
@@ -279,6 +279,26 @@ class PageKeys:
         return plan
 
 
+def origins(stories: Sequence[Story], hashes: Mapping[str, str | None], salt: str) -> list[str | None]:
+    """For each story, a digest that determines it, made from where it came from rather than from its text: the
+    content hash of each file it was parsed from and its place there, with what later stages set (id, topics,
+    related), under `salt` (the code and the build date, which the parse also reads). The loader makes a file's
+    stories from its bytes alone, and dedupe merges copies by their content alone, so equal origins mean equal
+    stories; a digest costs a tenth of hashing the text. None when a source file has no content hash."""
+    made: list[str | None] = []
+    for story in stories:
+        parts = [salt, story.id, ",".join(story.topics), ",".join(story.related)]
+        for ref in story.sources:
+            content = hashes.get(ref.path)
+            if content is None:
+                made.append(None)
+                break
+            parts += [ref.path, content, str(ref.index)]
+        else:
+            made.append(joined_digest(*parts))
+    return made
+
+
 def pickled_digest(kind: str, value: Any) -> str:
     """A digest of a record of plain values by its pickle, which runs in C where a dataclass's repr is Python
     code per field. The pickler's memo is off (`fast`): equal records give equal bytes however their strings
@@ -293,6 +313,6 @@ def pickled_digest(kind: str, value: Any) -> str:
     return hashlib.blake2b(kind.encode() + b"\0" + buffer.getvalue(), digest_size=16).hexdigest()
 
 
-def _digest(*parts: str) -> str:
+def joined_digest(*parts: str) -> str:
     """A digest of strings none of which holds a NUL (reprs, digests, names): one hash over them joined by NULs."""
     return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

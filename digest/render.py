@@ -36,7 +36,7 @@ from digest.feeds import (
     sitemap,
     xml_safe,
 )
-from digest.fingerprint import Fingerprints, PageKeys, key_view, pickled_digest, view_of
+from digest.fingerprint import Fingerprints, PageKeys, joined_digest, key_view, origins, pickled_digest, view_of
 from digest.forkmap import fork_map, fork_map_start
 from digest.model import LoadResult, Story
 from digest.report import (
@@ -160,7 +160,7 @@ def render(
     def page(path: str, template: str, **context: Any) -> None:
         html_pages.append(path)
         own = dict(root="../" * path.count("/"), path=path, **context)
-        jobs.append(partial(_page, env, PageKeys(keyer, template, {}, own), own, {}))
+        jobs.append(partial(_page_job, env, PageKeys(keyer, template, {}, own), own))
 
     def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
         jobs.append(partial(_output, path, key, make))
@@ -215,9 +215,28 @@ def render(
     def story_derived(i: int) -> Derived:
         return {"body_html": (partial(body, stories[i]), stories[i])}
 
+    # A story page's key starts with its origin key: its story's, its neighbours' and related stories' origins (see
+    # `origins`) under everything shared; while that is unchanged, the page is kept without hashing what it shows.
+    # (Found by `find_origins` once the workers that do not need them have started.)
+    origin: list[str | None] = []
+    at = {s.id: i for i, s in enumerate(stories)}
+
+    def find_origins() -> None:
+        origin[:] = origins(stories, {f.path: f.content_hash for f in loaded.files}, f"{code}\0{today}")
+    origin_prefix = keyer.data("story-origins", keyer.template("story.html")[0], today, config, classified.topics,
+                               counts, places.month_page)
+
+    def origin_key(i: int) -> str | None:
+        story = stories[i]
+        parts = [origin_prefix, places.story_page[story.id], origin[i - 1] if i > 0 else "-",
+                 origin[i + 1] if i + 1 < len(stories) else "-", origin[i],
+                 *(origin[at[r]] for r in story.related if r in at and r != story.id)]
+        return None if None in parts else joined_digest(*parts)  # type: ignore[arg-type]
+
     def story_page(i: int, before: Mapping[str, str]) -> Produced:
         """A story's page, its own values made by the process that renders it (making 10,000 costs)."""
-        return _page(env, story_keys, story_own(i), story_derived(i), before)
+        path, key, data = _page(env, story_keys, story_own(i), story_derived(i), None)
+        return path, _then(origin_key(i), key), data
 
     html_pages += [story.url for story in stories]
 
@@ -226,24 +245,37 @@ def render(
     output("sitemap.xml", partial(keyer.data, keyer.template("sitemap.xml")[0], html_pages, lastmod, config.base_url),
            partial(sitemap, env.get_template("sitemap.xml"), html_pages, by_id, config))
 
+    def _kept_story_key(i: int, first: str | None, last: str | None) -> str | None:
+        """The key of a story page kept as it is (None: it must be rendered): its origin key is unchanged, or else
+        the key of what it shows."""
+        if last is None:
+            return None
+        last_first, then, last_key = last.partition(_THEN)
+        if first is not None and first == last_first and then:
+            return last
+        return _then(first, last_key) if _unchanged(story_keys, story_own(i), story_derived(i), last_key) else None
+
     before = previous or {}
     files: list[OutputFile] = list(static_files(config))
     kept: list[str] = []
     keys: dict[str, str] = {}
     if not before:  # every page is new: rendered on every CPU
+        find_origins()
         every = [partial(story_page, i) for i in range(len(stories))]
         made = fork_map(partial(_run, before), _spread([search_job, *jobs], every))
     else:
         # A rebuild: one worker makes the other files while this process checks the story pages' keys (here, their
         # stories are read without the cost of copying memory pages a forked worker pays on first touch) and makes
-        # the search index from the stories' digests that checking computed; the pages whose key changed are then
-        # rendered, on every CPU when there are many.
+        # the search index by the stories' origins; the pages whose key changed are then rendered, on every CPU when
+        # there are many.
         others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
-        kept_pages = [_unchanged(story_keys, story_own(i), story_derived(i), before) for i in range(len(stories))]
-        search = search_index(stories, topics, keyer.of, (keyer.code, compiled / _SEARCH) if compiled else None)
-        changed = [partial(story_page, i) for i, same in enumerate(kept_pages) if not same]
+        find_origins()
+        kept_keys = [_kept_story_key(i, origin_key(i), before.get(stories[i].url)) for i in range(len(stories))]
+        search = search_index(stories, [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)], topics,
+                              (keyer.code, compiled / _SEARCH) if compiled else None)
+        changed = [partial(story_page, i) for i, key in enumerate(kept_keys) if key is None]
         made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
-        made += [[(story.url, before[story.url], None)] for story, same in zip(stories, kept_pages, strict=True) if same]
+        made += [[(story.url, key, None)] for story, key in zip(stories, kept_keys, strict=True) if key is not None]
     for path, key, data in [*(report() if report else ()), *(p for produced in made for p in produced)]:
         if key is not None:
             keys[path] = key
@@ -321,7 +353,7 @@ def report_files(
     return made
 
 
-_THEN = "+"  # in a report file's key: the key of all the report's inputs, then the file's own
+_THEN = "+"  # in a two-part key (report files, story pages): the key checked first, then the file's own
 
 
 def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
@@ -331,24 +363,31 @@ def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
 Derived = Mapping[str, tuple[Callable[[], Any], Any]]  # context name -> (how to make the value, what it is made from)
 
 
-def _unchanged(keys: PageKeys, own: Mapping[str, Any], derived: Derived, before: Mapping[str, str]) -> bool:
-    """Whether the page's key is the one its live copy was made with (made with the view recorded in that key)."""
-    last = before.get(own["path"])
-    return last is not None and keys.key(own, _sources(derived), key_view(last)) == last
+def _unchanged(keys: PageKeys, own: Mapping[str, Any], derived: Derived, last: str | None) -> bool:
+    """Whether the page's key is `last`, the one its live copy was made with (made with the view recorded in it)."""
+    return bool(last) and keys.key(own, _sources(derived), key_view(last)) == last
+
+
+def _then(first: str | None, key: str | None) -> str | None:
+    """A key made of two: one checked first, and then, when it changed, the other."""
+    return f"{first}{_THEN}{key}" if first is not None and key is not None else None
 
 
 def _sources(derived: Derived) -> list[Any]:
     return [source for _, (_, source) in sorted(derived.items())]
 
 
-def _page(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Derived,
-          before: Mapping[str, str]) -> Produced:
+def _page_job(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], before: Mapping[str, str]) -> Produced:
+    return _page(env, keys, own, {}, before.get(own["path"]))
+
+
+def _page(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Derived, last: str | None) -> Produced:
     """An HTML page (at `own["path"]`): its key is that of its template and every context value it reads, stories by
     the attributes the page read when it was last rendered (`derived` values are keyed by their sources, whole, and
     made only when the page is rendered). A page rendered gets the key of what it read this time."""
     path = own["path"]
-    if _unchanged(keys, own, derived, before):
-        return path, before[path], None
+    if _unchanged(keys, own, derived, last):
+        return path, last, None
     made = {name: derive() for name, (derive, _) in derived.items()}
     env.reads = set()
     try:

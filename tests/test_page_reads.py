@@ -8,12 +8,15 @@ pages were rendered again and that every page kept is byte-identical to a clean 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SEED_BUILD_DATE
 from test_incremental import synthetic
 
+from digest import render as render_module
 from digest.classify import classify
 from digest.config import load_config
 from digest.dedupe import dedupe
@@ -22,6 +25,7 @@ from digest.render import Site, render
 
 EDITED = "story-0005.md"
 BODY_EDIT = ("Paragraph four says little.", "Paragraph four, corrected, says a little more.")
+TITLE_EDIT = ('title: "Report 5 on', 'title: "Report 5, retitled, on')
 
 
 def render_site(project: Path, previous: Site | None = None) -> Site:
@@ -89,13 +93,24 @@ def test_a_body_edit_renders_the_story_page_but_not_the_month_page_that_shows_ti
 
 
 def test_a_title_edit_renders_the_report_that_lists_titles(tmp_path: Path) -> None:
-    pages, _ = rerender(project(tmp_path), ('title: "Report 5 on', 'title: "Report 5, retitled, on'))
+    pages, _ = rerender(project(tmp_path), TITLE_EDIT)
     assert {"build-report.json", "report.html"} <= pages
 
 
 def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
-    pages, month = rerender(project(tmp_path), ('title: "Report 5 on', 'title: "Report 5, retitled, on'))
+    pages, month = rerender(project(tmp_path), TITLE_EDIT)
     assert month in pages
+
+
+def test_a_body_edit_renders_no_other_story_page(tmp_path: Path) -> None:
+    pages, _ = rerender(project(tmp_path), BODY_EDIT)
+    assert {p for p in pages if p.startswith("stories/")} == {story_page(pages)}
+
+
+def test_a_title_edit_renders_the_story_pages_that_show_the_title(tmp_path: Path) -> None:
+    pages, _ = rerender(project(tmp_path), TITLE_EDIT)
+    # its own page, and the previous and the next story's, which link to it by its title
+    assert len({p for p in pages if p.startswith("stories/")}) == 3
 
 
 @pytest.mark.parametrize("macros", [
@@ -109,3 +124,23 @@ def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
 def test_a_template_that_reads_the_body_renders_its_page_again_when_the_body_changes(tmp_path: Path, macros: str) -> None:
     pages, month = rerender(project(tmp_path, macros=macros), BODY_EDIT)
     assert month in pages
+
+
+def test_a_body_edit_keys_only_the_story_pages_that_link_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other story pages are kept by their origin keys, without hashing what they show (see `origins`)."""
+    site = project(tmp_path)
+    first = render_site(site)
+    edit(site, *BODY_EDIT)
+    keyed: list[str] = []
+    unchanged = render_module._unchanged
+
+    def counted(keys: Any, own: Mapping[str, Any], derived: Any, last: str | None) -> bool:
+        keyed.append(own["path"])
+        return unchanged(keys, own, derived, last)
+
+    monkeypatch.setattr(render_module, "_unchanged", counted)
+    second = render_site(site, first)
+    stories = [p for p in keyed if p.startswith("stories/")]
+    # its own page, the previous and the next story's, and that of the other report of its event (related to it)
+    assert len(stories) == 4, stories
+    assert len(second.kept) > 40
