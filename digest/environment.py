@@ -8,6 +8,8 @@ config file), then in the built-in `templates/`, one file at a time, so a user c
 `ReadingEnvironment` records the attributes of stories a template reads (`story.title`, `story["body"]`, the
 attributes filters such as `map(attribute=...)` read): a page's key then covers those only (see
 `fingerprint.view_of`), so a timeline page that shows titles is not rendered again when a story's body is edited.
+It records too whether a month's days (or a timeline's stories) were read: a page that lists months by name and
+count (the home page, the months' index) is keyed by those, not by the stories in them.
 Jinja routes every attribute and item lookup through the environment, which makes the record complete for what
 templates read themselves. A story given whole to a filter or test that may read any of it (`string`, `tojson`,
 `join`, ...), or printed whole, is recorded as read whole; comparing two stories compares their ids (unique), which
@@ -29,7 +31,7 @@ from markupsafe import Markup
 
 from digest.classify import MONTHS
 from digest.config import SiteConfig
-from digest.fingerprint import WHOLE
+from digest.fingerprint import DAYS, DEEP_READS, WHOLE
 from digest.model import STATED_DATE_SOURCES, Story
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -149,8 +151,12 @@ class ReadingEnvironment(jinja2.Environment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Called for every `a.b` in every template: Jinja's own lookup, inlined.
-        if type(obj) is Story and self.reads is not None:
-            self.reads.add(attribute)
+        if self.reads is not None:
+            kind = type(obj)
+            if kind is Story:
+                self.reads.add(attribute)
+            elif kind in DEEP_READS and attribute in DEEP_READS[kind]:
+                self.reads.add(DAYS)
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -161,8 +167,12 @@ class ReadingEnvironment(jinja2.Environment):
             return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.reads is not None and type(obj) is Story:
-            self.reads.add(argument if isinstance(argument, str) else WHOLE)
+        if self.reads is not None:
+            kind = type(obj)
+            if kind is Story:
+                self.reads.add(argument if isinstance(argument, str) else WHOLE)
+            elif kind in DEEP_READS and (not isinstance(argument, str) or argument in DEEP_READS[kind]):
+                self.reads.add(DAYS)
         return super().getitem(obj, argument)
 
     def watch_filters_and_tests(self) -> None:

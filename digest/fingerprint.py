@@ -59,8 +59,10 @@ assert [f.name for f in dataclasses.fields(SourceRef)] == ["path", "index"], "_s
 TemplateFacts = tuple[frozenset[str], tuple[str | None, ...]]  # names a template loads, templates it names
 
 
-View = tuple[str, ...]  # story attributes a page reads, sorted
+View = tuple[str, ...]  # story attributes a page reads, sorted (and DAYS when it read them)
 WHOLE = "*"  # read as a whole (printed, compared as text, given to a filter): every attribute
+DAYS = "Month.days"  # a month's days (or a timeline's stories) read: without it, months are keyed by key, label, count
+DEEP_READS: dict[type, frozenset[str]] = {Month: frozenset({"days"}), Timeline: frozenset({"stories"})}  # -> DAYS
 _VIEW = "|"  # in a page key, before its view
 
 
@@ -90,6 +92,8 @@ class Fingerprints:
         self._memos: dict[View | None, dict[int, tuple[object, str]]] = {None: {}}
         self._memo = self._memos[None]  # digests by object, for the view in use
         self._view: View | None = None  # the story attributes hashed now (None: the whole story)
+        self._story_view: View = ()  # those of them that are story attributes
+        self._days = True  # whether months are hashed with their days
         self._getters: dict[View, Callable[[Story], Any]] = {}
         self._templates: dict[str, tuple[str, frozenset[str] | None]] = {}
         self._files: dict[str, tuple[str, str, frozenset[str], tuple[str | None, ...]]] = {}
@@ -111,8 +115,10 @@ class Fingerprints:
             return f"{type(value).__name__}:{value!r}"
         of = self.of
         if isinstance(value, Story):
-            name = "Story" if self._view is None else "Story:" + ",".join(self._view)
+            name = "Story" if self._view is None else "Story:" + ",".join(self._story_view)
             h = pickled_digest(name, self._values(value))
+        elif isinstance(value, Month) and not self._days:  # a page that shows what a month is, not its stories
+            h = joined_digest("Month", value.key, value.label, str(value.count))
         elif isinstance(value, Month):  # one pickle of plain values per month: months hold thousands of stories
             days = [(day.date, self._events(day.events)) for day in value.days]
             h = pickled_digest(f"Month:{self._view}", (value.key, value.label, days))
@@ -188,8 +194,11 @@ class Fingerprints:
         if view is not self._view:
             self._view = view
             self._memo = self._memos.setdefault(view, {})
-            if view is not None and view not in self._getters:
-                self._getters[view] = operator.attrgetter(*view)
+            self._days = view is None or DAYS in view
+            if view is not None:
+                self._story_view = tuple(name for name in view if name != DAYS)
+                if view not in self._getters:
+                    self._getters[view] = operator.attrgetter(*self._story_view)
 
     def _values(self, story: Story) -> tuple[Any, ...]:
         return _story_values(story) if self._view is None else self._viewed(story)
@@ -200,10 +209,10 @@ class Fingerprints:
 
     def _viewed(self, story: Story) -> tuple[Any, ...]:
         """The story's values of the attributes in view (its sources as tuples, as in `_story_values`)."""
-        view = self._view
-        assert view is not None
+        assert self._view is not None
+        view = self._story_view
         try:
-            values = self._getters[view](story)
+            values = self._getters[self._view](story)
         except AttributeError as exc:  # a name the template read that stories lack: the page is always rendered
             raise Unkeyable("Story") from exc
         if len(view) == 1:

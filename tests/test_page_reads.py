@@ -37,7 +37,7 @@ def render_site(project: Path, previous: Site | None = None) -> Site:
                   "test")
 
 
-def project(tmp_path: Path, macros: str | None = None) -> Path:
+def project(tmp_path: Path, macros: str | None = None, index: str | None = None) -> Path:
     synthetic(40, tmp_path / "articles")
     # Story 5 gets two more paragraphs: a story's id covers its headline and first three paragraphs, so an edit
     # further down keeps its id (and its address), as a typical correction does.
@@ -52,6 +52,11 @@ def project(tmp_path: Path, macros: str | None = None) -> Path:
         assert marker in built_in
         (tmp_path / "templates").mkdir()
         (tmp_path / "templates" / "_macros.html").write_text(built_in.replace(marker, marker + macros), encoding="utf-8")
+    if index is not None:  # an override of the home page, with `index` put into its main block
+        built_in = (ROOT / "templates" / "index.html").read_text(encoding="utf-8")
+        (tmp_path / "templates").mkdir(exist_ok=True)
+        (tmp_path / "templates" / "index.html").write_text(
+            built_in.replace("{% block main %}", "{% block main %}" + index, 1), encoding="utf-8")
     return tmp_path
 
 
@@ -100,6 +105,24 @@ def test_a_title_edit_renders_the_report_that_lists_titles(tmp_path: Path) -> No
 def test_a_title_edit_renders_the_month_page(tmp_path: Path) -> None:
     pages, month = rerender(project(tmp_path), TITLE_EDIT)
     assert month in pages
+    # The home page lists the months by name and count (and the latest stories, not this one), the months' index
+    # lists the months: neither shows the title.
+    assert not {"index.html", "timeline.html"} & pages
+
+
+@pytest.mark.parametrize("index", [
+    pytest.param("{% for s in timeline.stories() %}{{ s.title }}{% endfor %}", id="a timeline's stories"),
+    pytest.param("{% for m in timeline.months %}{% for d in m.days %}{{ d.events[0].lead.title }}{% endfor %}"
+                 "{% endfor %}", id="a month's days"),
+    pytest.param('{{ timeline.months | map(attribute="days") | list | length }}'
+                 "{% for m in timeline.months %}{% for d in m['days'] %}{{ d.events[0].lead.title }}{% endfor %}"
+                 "{% endfor %}", id="days by item and map(attribute=...)"),
+])
+def test_a_home_page_that_shows_the_months_stories_is_rendered_again_when_a_title_changes(
+    tmp_path: Path, index: str
+) -> None:
+    pages, _ = rerender(project(tmp_path, index=index), TITLE_EDIT)
+    assert "index.html" in pages
 
 
 def test_a_body_edit_renders_no_other_story_page(tmp_path: Path) -> None:
