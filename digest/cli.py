@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from digest import __version__
 
@@ -198,3 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     result: int = args.func(args)
     return result
+
+
+def run(argv: list[str] | None = None) -> NoReturn:
+    """`main` as a process: it ends without tearing the interpreter down, because freeing a build's records one by
+    one costs 0.1 s at 10,000 articles (a twentieth of a rebuild) and the system takes the memory back at once."""
+    code = main(argv)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: what it missed is lost either way
+            stream.flush()
+    os._exit(code)
