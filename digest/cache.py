@@ -47,10 +47,11 @@ def digest_of(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def code_version(*folders: str) -> str:
-    """A key for the code that produced a cached record: the digest package's sources (or some folders of it)."""
-    roots = [PACKAGE / f for f in folders] if folders else [PACKAGE]
-    files = sorted(p for root in roots for p in root.rglob("*.py"))
+def code_version(*parts: str) -> str:
+    """A key for the code that produced a cached record: the digest package's sources (or some folders and modules
+    of it)."""
+    roots = [PACKAGE / f for f in parts] if parts else [PACKAGE]
+    files = sorted(p for root in roots for p in (root.rglob("*.py") if root.is_dir() else [root]))
     return digest_of(str(FORMAT), *(f"{p.relative_to(PACKAGE)}\0".encode() + p.read_bytes() for p in files))
 
 
@@ -280,6 +281,7 @@ class ShardedMemo:
 
 
 Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded
+LOADER_CODE = ("load", "model.py", "text.py")  # what a parse result depends on: the loader and what it imports
 
 
 class ParseCache:
@@ -296,7 +298,7 @@ class ParseCache:
         self.memory = memory
         if memory is not None:
             memory.enter(str(folder))
-        self.key = digest_of(today, code_version("load"), str(max_bytes), sys.version)
+        self.key = digest_of(today, code_version(*LOADER_CODE), str(max_bytes), sys.version)
         self.max_bytes = max_bytes
         index = read_pickle(folder / "files.pickle", None, keep=memory)
         valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key and isinstance(index[2], dict)

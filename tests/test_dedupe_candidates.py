@@ -10,8 +10,11 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.dedupe.candidates import _rarest_first, similar_pairs
+from digest.dedupe.features import distinct, distinct_counts
 from digest.dedupe.pairmemo import KEY, PairMemo, known_pairs
 from digest.dedupe.perstory import gather, story_features
 from digest.dedupe.rules import CANDIDATE_CONTAINMENT
@@ -111,3 +114,12 @@ def check_known_pairs(rng: random.Random, feats: list, memo: dict[str, object]) 
         assert size.tolist() == shingles.size.tolist()
         for name in ("a", "b", "jaccard", "containment", "same_text"):
             assert getattr(got, name).tolist() == getattr(want, name).tolist()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=60))
+def test_distinct_is_numpy_unique(values: list[int]) -> None:
+    array = np.array(values, dtype=np.uint64)
+    assert distinct(array).tolist() == np.unique(array).tolist()
+    found, counts = distinct_counts(array)
+    expected, expected_counts = np.unique(array, return_counts=True)
+    assert found.tolist() == expected.tolist() and counts.tolist() == expected_counts.tolist()

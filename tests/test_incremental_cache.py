@@ -4,6 +4,7 @@ a clean build's, byte for byte (see test_incremental.py)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import os
 import pickle
@@ -188,3 +189,18 @@ def test_a_build_from_a_relative_folder_names_files_as_from_an_absolute_one(tmp_
     monkeypatch.chdir(p.articles)
     relative = digest.load.load_paths([Path(".")], SEED_BUILD_DATE)
     assert relative == digest.load.load_paths([p.articles], SEED_BUILD_DATE)
+
+
+def test_the_parse_cache_key_covers_every_module_the_loader_imports() -> None:
+    """A parse result depends on the loader's code and on what it imports of the package (the story record, the
+    text helpers that make ids): a change to any of them must invalidate the parse cache."""
+    imported: set[str] = set()
+    for source in (digest.cache.PACKAGE / "load").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("digest."):
+                imported.add(node.module.split(".")[1])
+    not_parsing = {"load", "cache", "forkmap"}  # the loader itself; the cache and the worker pool read no text
+    covered = {part.removesuffix(".py") for part in digest.cache.LOADER_CODE}
+    assert imported - not_parsing <= covered, imported - not_parsing - covered
+    version = digest.cache.code_version
+    assert version("text.py") != version("model.py") != version("load")

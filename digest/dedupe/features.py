@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +36,22 @@ _FURNITURE_MAX = 240
 
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
+_A = TypeVar("_A", bound=np.generic)
+
+
+def distinct(values: NDArray[_A]) -> NDArray[_A]:
+    """`np.unique(values)` for a 1-d array, without the import of numpy.ma that np.unique makes (10 ms a build)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def distinct_counts(values: NDArray[_A]) -> tuple[NDArray[_A], I64]:
+    """`np.unique(values, return_counts=True)` for a 1-d array, likewise."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[first], np.diff(np.r_[first, len(ordered)]).astype(np.int64)
 
 
 def is_furniture(paragraph: str) -> bool:

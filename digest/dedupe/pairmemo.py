@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from digest.dedupe.candidates import F64, Pairs, _expand, story_pairs, unit_pairs, units
-from digest.dedupe.features import I64, U64
+from digest.dedupe.features import I64, U64, distinct, distinct_counts
 from digest.dedupe.perstory import StoryFeatures, gather
 
 KEY = "dedupe-pairs"  # story records' keys start with their version ("f2\x1f…"), so never this
@@ -136,7 +136,7 @@ def _compare(
     high = ~np.uint64((1 << bits) - 1)
     values = []
     for u in new.tolist():
-        v = np.unique(feats[int(reps[u])].shingle_array() & high)
+        v = distinct(feats[int(reps[u])].shingle_array() & high)
         unit_size[u] = len(v)
         values.append(v)
     xv = np.concatenate(values)
@@ -165,7 +165,7 @@ def _compare(
     xs, ys, vs = xs[order], ys[order], vs[order]
     first = np.r_[True, (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1]) | (vs[1:] != vs[:-1])] if len(xs) else np.zeros(0, np.bool_)
     key = xs[first] * m + ys[first]
-    pair_key, shared = np.unique(key, return_counts=True)
+    pair_key, shared = distinct_counts(key)
     px, py = pair_key // m, pair_key % m
     overlap = shared.astype(np.float64)
     sx, sy = unit_size[px], unit_size[py]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.dedupe.features import I64, U64
+from digest.dedupe.features import I64, U64, distinct
 from digest.dedupe.perstory import StoryFeatures
 from digest.dedupe.related import df_cap, related_pairs_df
 
@@ -108,8 +108,8 @@ def _reuse(
                 if not isinstance(record, StoryFeatures):
                     return None  # the record of a story gone is gone too: count again
                 raw += record.names
-            gone.append(np.unique(np.frombuffer(raw, dtype=np.uint64)))
-        new = [np.unique(_names(feats, members[g])) for g in added.tolist()]
+            gone.append(distinct(np.frombuffer(raw, dtype=np.uint64)))
+        new = [distinct(_names(feats, members[g])) for g in added.tolist()]
         changes = np.concatenate([*new, *gone])
         ones = np.ones(len(new) + len(gone), dtype=np.int64)
         ones[len(new) :] = -1
