@@ -199,7 +199,7 @@ def test_the_parse_cache_key_covers_every_module_the_loader_imports() -> None:
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("digest."):
                 imported.add(node.module.split(".")[1])
-    not_parsing = {"load", "cache", "forkmap"}  # the loader itself; the cache and the worker pool read no text
+    not_parsing = {"load", "cache"}  # the loader itself; the cache reads no text
     covered = {part.removesuffix(".py") for part in digest.cache.LOADER_CODE}
     assert imported - not_parsing <= covered, imported - not_parsing - covered
     version = digest.cache.code_version

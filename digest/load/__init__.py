@@ -12,12 +12,10 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
 from digest.cache import ParseCache, Stat, stat_of
-from digest.forkmap import fork_map_start
 from digest.load.records import dump_result, load_result
 from digest.model import FileReport, Level, LoadResult, Problem, Story, changed
 
@@ -333,27 +331,16 @@ def load_paths(
     stories: list[Story] = []
     problems: list[Problem] = []
     results: list[tuple[list[Story], list[Problem], FileReport] | None] = [None] * len(files)
-    # Files are not read here: those the cache cannot answer are hashed where they are parsed.
-    hashes = [None] * len(files) if cache is None else [cache.known_hash(f, sig) for f, sig in zip(files, sigs, strict=True)]
-    todo = [i for i, h in enumerate(hashes) if h is None]
-    workers = workers or _default_workers()
-
-    def jobs(indexes: list[int]) -> list[tuple[Path, Path, dt.date]]:
-        return [(roots[i], Path(files[i]), today) for i in indexes]
-
-    if cache is not None and 0 < len(todo) < min(PARALLEL_MIN_FILES, len(files)) and workers > 1:
-        # A few new or edited files among many known ones: parsed by a worker (which imports the parser and compiles
-        # its patterns, 0.05 s) while this process takes the others from the cache.
-        parsed = fork_map_start(_load_job, jobs(todo), leave=1, min_items=1)
-    else:
-        cached = len(files) - len(todo)
-        parsed = partial(_run, jobs(todo), workers, None if progress is None else lambda n: progress(cached + n, len(files)))
-    if cache is not None:
-        for i, h in enumerate(hashes):
+    if cache is not None:  # files are not read here: those the cache cannot answer are hashed where they are parsed
+        for i, (file, sig) in enumerate(zip(files, sigs, strict=True)):
+            h = cache.known_hash(file, sig)
             if h is not None:
                 results[i] = cache.get(names[i], h, load_result)
-    missed = [i for i, h in enumerate(hashes) if h is not None and results[i] is None]  # a damaged cache record
-    for i, encoded in zip([*todo, *missed], [*parsed(), *_run(jobs(missed), workers)], strict=True):
+    todo = [i for i, r in enumerate(results) if r is None]
+    cached = len(files) - len(todo)
+    tick = None if progress is None else (lambda n: progress(cached + n, len(files)))
+    jobs = [(roots[i], Path(files[i]), today) for i in todo]
+    for i, encoded in zip(todo, _run(jobs, workers or _default_workers(), tick), strict=True):
         result = results[i] = load_result(encoded)
         h, sig = result[2].content_hash, sigs[i]
         if cache is not None and h is not None:
