@@ -269,6 +269,12 @@ class PageKeys:
         key = joined_digest(prefix, *parts)
         return key if view is None else f"{key}{_VIEW}{','.join(view)}"
 
+    def prefix(self) -> str | None:
+        """What every key of these pages starts with, whatever their own values: the code, the templates and the shared
+        values they read, whole (None when one cannot be hashed)."""
+        plan = self._plans[None] if None in self._plans else self._plan(None)
+        return None if plan is None else plan[0]
+
     def _plan(self, view: View | None) -> tuple[str, tuple[str, ...]] | None:
         """For a view: the start of every page's key (code, templates, names, shared values), and the own names."""
         keyer = self.keyer

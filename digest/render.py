@@ -200,8 +200,6 @@ def render(
         output(path, partial(keyer.data, feed_key, path, title, subtitle, members[: config.feed_entries], config, today),
                partial(atom_feed, feed, path, title, subtitle, members, config, today, body))
 
-    story_keys = PageKeys(keyer, "story.html", {**shared, "root": "../"}, STORY_PAGE_OWN)
-
     def story_own(i: int) -> dict[str, Any]:
         story = stories[i]
         return dict(
@@ -212,19 +210,18 @@ def render(
             timeline_link=places.story_page[story.id],
         )
 
-    def story_derived(i: int) -> Derived:
-        return {"body_html": (partial(body, stories[i]), stories[i])}
-
-    # A story page's key starts with its origin key: its story's, its neighbours' and related stories' origins (see
-    # `origins`) under everything shared; while that is unchanged, the page is kept without hashing what it shows.
-    # (Found by `find_origins` once the workers that do not need them have started.)
+    # A story page's key is its origin key: its story's, its neighbours' and related stories' origins (see `origins`)
+    # and where its story sits in the timeline, under what the template reads of the values every page shares. It
+    # costs a tenth of a key of what the page shows, and differs from one only when a neighbour or a related story
+    # changed in what the page does not show, which renders a page or two more. (Found by `find_origins` once the
+    # workers that do not need them have started.)
     origin: list[str | None] = []
     at = {s.id: i for i, s in enumerate(stories)}
+    story_keys = PageKeys(keyer, "story.html", {**shared, "root": "../"}, STORY_PAGE_OWN)
+    origin_prefix = story_keys.prefix()
 
     def find_origins() -> None:
         origin[:] = origins(stories, {f.path: f.content_hash for f in loaded.files}, f"{code}\0{today}")
-    origin_prefix = keyer.data("story-origins", keyer.template("story.html")[0], today, config, classified.topics,
-                               counts, places.month_page)
 
     def origin_key(i: int) -> str | None:
         story = stories[i]
@@ -235,8 +232,9 @@ def render(
 
     def story_page(i: int, before: Mapping[str, str]) -> Produced:
         """A story's page, its own values made by the process that renders it (making 10,000 costs)."""
-        path, key, data = _page(env, story_keys, story_own(i), story_derived(i), None)
-        return path, _then(origin_key(i), key), data
+        own = story_own(i)
+        html = env.get_template("story.html").render(**story_keys.shared, **own, body_html=body(stories[i]))
+        return own["path"], origin_key(i), xml_safe(html).encode("utf-8")
 
     html_pages += [story.url for story in stories]
 
@@ -244,16 +242,6 @@ def render(
     lastmod = [by_id[p[8:-5]].date if p.startswith("stories/") and p[8:-5] in by_id else None for p in html_pages]
     output("sitemap.xml", partial(keyer.data, keyer.template("sitemap.xml")[0], html_pages, lastmod, config.base_url),
            partial(sitemap, env.get_template("sitemap.xml"), html_pages, by_id, config))
-
-    def _kept_story_key(i: int, first: str | None, last: str | None) -> str | None:
-        """The key of a story page kept as it is (None: it must be rendered): its origin key is unchanged, or else
-        the key of what it shows."""
-        if last is None:
-            return None
-        last_first, then, last_key = last.partition(_THEN)
-        if first is not None and first == last_first and then:
-            return last
-        return _then(first, last_key) if _unchanged(story_keys, story_own(i), story_derived(i), last_key) else None
 
     before = previous or {}
     files: list[OutputFile] = list(static_files(config))
@@ -264,18 +252,18 @@ def render(
         every = [partial(story_page, i) for i in range(len(stories))]
         made = fork_map(partial(_run, before), _spread([search_job, *jobs], every))
     else:
-        # A rebuild: one worker makes the other files while this process checks the story pages' keys (here, their
-        # stories are read without the cost of copying memory pages a forked worker pays on first touch) and makes
-        # the search index by the stories' origins; the pages whose key changed are then rendered, on every CPU when
-        # there are many.
+        # A rebuild: one worker makes the other files while this process checks the story pages' keys and makes the
+        # search index by the stories' origins; the pages whose key changed are then rendered, on every CPU when there
+        # are many.
         others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
         find_origins()
-        kept_keys = [_kept_story_key(i, origin_key(i), before.get(stories[i].url)) for i in range(len(stories))]
+        keys_now = [origin_key(i) for i in range(len(stories))]
+        same = [key is not None and key == before.get(story.url) for story, key in zip(stories, keys_now, strict=True)]
         search = search_index(stories, [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)], topics,
                               (keyer.code, compiled / _SEARCH) if compiled else None)
-        changed = [partial(story_page, i) for i, key in enumerate(kept_keys) if key is None]
+        changed = [partial(story_page, i) for i, kept in enumerate(same) if not kept]
         made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
-        made += [[(story.url, key, None)] for story, key in zip(stories, kept_keys, strict=True) if key is not None]
+        made += [[(story.url, key, None)] for story, key, kept in zip(stories, keys_now, same, strict=True) if kept]
     for path, key, data in [*(report() if report else ()), *(p for produced in made for p in produced)]:
         if key is not None:
             keys[path] = key
@@ -360,42 +348,28 @@ def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:
     return part_page(env, context).data
 
 
-Derived = Mapping[str, tuple[Callable[[], Any], Any]]  # context name -> (how to make the value, what it is made from)
-
-
-def _unchanged(keys: PageKeys, own: Mapping[str, Any], derived: Derived, last: str | None) -> bool:
+def _unchanged(keys: PageKeys, own: Mapping[str, Any], last: str | None) -> bool:
     """Whether the page's key is `last`, the one its live copy was made with (made with the view recorded in it)."""
-    return bool(last) and keys.key(own, _sources(derived), key_view(last)) == last
-
-
-def _then(first: str | None, key: str | None) -> str | None:
-    """A key made of two: one checked first, and then, when it changed, the other."""
-    return f"{first}{_THEN}{key}" if first is not None and key is not None else None
-
-
-def _sources(derived: Derived) -> list[Any]:
-    return [source for _, (_, source) in sorted(derived.items())]
+    return bool(last) and keys.key(own, (), key_view(last)) == last
 
 
 def _page_job(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], before: Mapping[str, str]) -> Produced:
-    return _page(env, keys, own, {}, before.get(own["path"]))
+    return _page(env, keys, own, before.get(own["path"]))
 
 
-def _page(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], derived: Derived, last: str | None) -> Produced:
+def _page(env: ReadingEnvironment, keys: PageKeys, own: Mapping[str, Any], last: str | None) -> Produced:
     """An HTML page (at `own["path"]`): its key is that of its template and every context value it reads, stories by
-    the attributes the page read when it was last rendered (`derived` values are keyed by their sources, whole, and
-    made only when the page is rendered). A page rendered gets the key of what it read this time."""
+    the attributes the page read when it was last rendered. A page rendered gets the key of what it read this time."""
     path = own["path"]
-    if _unchanged(keys, own, derived, last):
+    if _unchanged(keys, own, last):
         return path, last, None
-    made = {name: derive() for name, (derive, _) in derived.items()}
     env.reads = set()
     try:
-        html = env.get_template(keys.template).render(**keys.shared, **own, **made)
+        html = env.get_template(keys.template).render(**keys.shared, **own)
         view = view_of(env.reads)
     finally:
         env.reads = None
-    return path, keys.key(own, _sources(derived), view), xml_safe(html).encode("utf-8")
+    return path, keys.key(own, (), view), xml_safe(html).encode("utf-8")
 
 
 def _timeline_pages(page: Callable[..., None], line: Timeline, places: TimelinePages) -> None:

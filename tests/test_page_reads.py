@@ -8,15 +8,12 @@ pages were rendered again and that every page kept is byte-identical to a clean 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import ROOT, SEED_BUILD_DATE
 from test_incremental import synthetic
 
-from digest import render as render_module
 from digest.classify import classify
 from digest.config import load_config
 from digest.dedupe import dedupe
@@ -125,15 +122,11 @@ def test_a_home_page_that_shows_the_months_stories_is_rendered_again_when_a_titl
     assert "index.html" in pages
 
 
-def test_a_body_edit_renders_no_other_story_page(tmp_path: Path) -> None:
-    pages, _ = rerender(project(tmp_path), BODY_EDIT)
-    assert {p for p in pages if p.startswith("stories/")} == {story_page(pages)}
-
-
-def test_a_title_edit_renders_the_story_pages_that_show_the_title(tmp_path: Path) -> None:
-    pages, _ = rerender(project(tmp_path), TITLE_EDIT)
-    # its own page, and the previous and the next story's, which link to it by its title
-    assert len({p for p in pages if p.startswith("stories/")}) == 3
+@pytest.mark.parametrize("change", [pytest.param(BODY_EDIT, id="body"), pytest.param(TITLE_EDIT, id="title")])
+def test_an_edit_renders_the_story_pages_that_link_to_the_story_and_no_other(tmp_path: Path, change: tuple[str, str]) -> None:
+    """A story page is keyed by where its story and the stories it links to came from (see `fingerprint.origins`)."""
+    pages, _ = rerender(project(tmp_path), change)
+    assert len({p for p in pages if p.startswith("stories/")}) == 3  # its own, the previous and the next story's
 
 
 @pytest.mark.parametrize("macros", [
@@ -148,22 +141,3 @@ def test_a_template_that_reads_the_body_renders_its_page_again_when_the_body_cha
     pages, month = rerender(project(tmp_path, macros=macros), BODY_EDIT)
     assert month in pages
 
-
-def test_a_body_edit_keys_only_the_story_pages_that_link_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The other story pages are kept by their origin keys, without hashing what they show (see `origins`)."""
-    site = project(tmp_path)
-    first = render_site(site)
-    edit(site, *BODY_EDIT)
-    keyed: list[str] = []
-    unchanged = render_module._unchanged
-
-    def counted(keys: Any, own: Mapping[str, Any], derived: Any, last: str | None) -> bool:
-        keyed.append(own["path"])
-        return unchanged(keys, own, derived, last)
-
-    monkeypatch.setattr(render_module, "_unchanged", counted)
-    second = render_site(site, first)
-    stories = [p for p in keyed if p.startswith("stories/")]
-    # its own page, the previous and the next story's, and that of the other report of its event (related to it)
-    assert len(stories) == 4, stories
-    assert len(second.kept) > 40
