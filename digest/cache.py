@@ -83,7 +83,9 @@ class Memory:
             self.folder, self.files, self.parsed = folder, {}, ("", {})
 
     def put(self, path: str, sig: Stat | None, value: Any) -> None:
-        self.enter(os.path.dirname(path))
+        folder = os.path.dirname(path)
+        if not self.folder or (folder != self.folder and not folder.startswith(self.folder + os.sep)):
+            self.enter(folder)  # another site's cache (a file in a subfolder of this one is this site's)
         if sig is None:
             self.files.pop(path, None)
         else:

@@ -35,6 +35,7 @@ class Unkeyable(Exception):
 
 
 _SCALARS = (str, int, float, bool, type(None), dt.date, PurePath, Markup)
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date})  # types whose repr names them and their value
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -105,6 +106,8 @@ class Fingerprints:
         if kind is str:  # the commonest values first
             return f"str:{value!r}"
         if kind is list:  # made for one page (a story's related stories): not worth keeping, nor hashing apart
+            if all(type(v) in _PLAIN for v in value):  # (the sitemap's 10,000 paths and dates: one repr in C)
+                return f"list:plain:{value!r}"
             return f"list:{[self.of(v) for v in value]!r}"
         if value is None:
             return "NoneType:None"

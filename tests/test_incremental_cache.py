@@ -204,3 +204,17 @@ def test_the_parse_cache_key_covers_every_module_the_loader_imports() -> None:
     assert imported - not_parsing <= covered, imported - not_parsing - covered
     version = digest.cache.code_version
     assert version("text.py") != version("model.py") != version("load")
+
+
+def test_a_memory_keeps_one_site_and_its_subfolders(tmp_path: Path) -> None:
+    """A long-lived process's memory of cache files holds one site's cache folder, subfolders included; a file of
+    another folder makes it forget the first (it never serves one site's records to another)."""
+    memory = digest.cache.Memory()
+    site, other = tmp_path / "site" / ".digest-cache", tmp_path / "other" / ".digest-cache"
+    (site / "templates").mkdir(parents=True)
+    other.mkdir(parents=True)
+    assert digest.cache.write_pickle(site / "a.pickle", "a", keep=memory)
+    assert digest.cache.write_pickle(site / "templates" / "b.pickle", "b", keep=memory)
+    assert str(site / "a.pickle") in memory.files  # still there after a write into a subfolder
+    assert digest.cache.write_pickle(other / "c.pickle", "c", keep=memory)
+    assert set(memory.files) == {str(other / "c.pickle")}
