@@ -218,7 +218,8 @@ def render(
     origin: list[str | None] = []
     at = {s.id: i for i, s in enumerate(stories)}
     story_keys = PageKeys(keyer, "story.html", {**shared, "root": "../"}, STORY_PAGE_OWN)
-    origin_prefix = story_keys.prefix()
+    shared_read = story_keys.prefix()  # (and the topics: a page's `story_topics` are the topics its slugs name)
+    origin_prefix = None if shared_read is None else keyer.data(shared_read, classified.topics)
 
     def find_origins() -> None:
         origin[:] = origins(stories, {f.path: f.content_hash for f in loaded.files}, f"{code}\0{today}")
@@ -341,7 +342,7 @@ def report_files(
     return made
 
 
-_THEN = "+"  # in a two-part key (report files, story pages): the key checked first, then the file's own
+_THEN = "+"  # in a report file's key: the key of all the report's inputs, then the file's own
 
 
 def _part_bytes(env: jinja2.Environment, context: dict[str, Any]) -> bytes:

@@ -141,3 +141,21 @@ def test_a_template_that_reads_the_body_renders_its_page_again_when_the_body_cha
     pages, month = rerender(project(tmp_path, macros=macros), BODY_EDIT)
     assert month in pages
 
+
+
+def test_a_story_page_that_shows_its_topics_names_is_rendered_again_when_a_topic_is_renamed(tmp_path: Path) -> None:
+    """A story page's key covers the topics its story names, even when its template reads nothing else shared."""
+    site = project(tmp_path)
+    (site / "templates").mkdir()
+    (site / "templates" / "story.html").write_text(
+        "<p>{{ story.title }}: {% for t in story_topics %}{{ t.name }};{% endfor %}</p>\n", encoding="utf-8")
+    first = render_site(site)
+    config = site / "digest.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "name: Crypto and digital finance" in text
+    config.write_text(text.replace("name: Crypto and digital finance", "name: Digital money"), encoding="utf-8")
+    second = render_site(site, first)
+    clean = {f.path: f.data for f in render_site(site).files}
+    before = {f.path: f.data for f in first.files}
+    assert all(before[path] == clean[path] for path in second.kept)
+    assert any(b"Digital money;" in f.data for f in second.files if f.path.startswith("stories/"))
