@@ -244,7 +244,7 @@ class UsedDict(dict[str, Any]):
 
 class ShardedMemo:
     """A mapping kept in `SHARDS` files `<stem>-NN.pickle`, valid for one key: `save` rewrites only the shards
-    whose entries changed, so a build that changed one story writes a sixteenth of it. `data` records the
+    whose entries changed, so a build that changed one story writes a sixty-fourth of it. `data` records the
     keys a build used, which are those `save` keeps unless told otherwise."""
 
     def __init__(self, folder: Path, stem: str, key: str, memory: Memory | None = None) -> None:

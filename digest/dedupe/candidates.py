@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.dedupe.features import I64, U64, Shingles
+from digest.dedupe.features import I64, U64, Shingles, distinct
 
 F64 = NDArray[np.float64]
 
@@ -147,8 +147,7 @@ def unit_pairs(sh: Shingles, reps: I64, c: float) -> tuple[I64, I64, F64, F64]:
     xs, ys = xs[smaller], ys[smaller]
     if len(xs) == 0:
         return empty_i, empty_i, empty_f, empty_f
-    pair_key = np.sort(xs * n + ys)
-    pair_key = pair_key[np.r_[True, pair_key[1:] != pair_key[:-1]]]
+    pair_key = distinct(xs * n + ys)
     xs, ys = pair_key // n, pair_key % n
     # Exact overlap: look every shared shingle of the smaller set up in the other set.
     member = _expand(doc_first[xs], per_doc[xs])

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from digest.dedupe.features import I64, U64
+from digest.dedupe.features import I64, U64, distinct
 
 MIN_SHARED = 4  # rare names in common
 MIN_SHARE = 0.35  # shared weight / the smaller story's weight of rare names
@@ -111,13 +111,12 @@ def _distinct_sorted(terms: U64, groups: I64, n_groups: int) -> tuple[U64, I64]:
     low = np.uint64((1 << bits) - 1)
     key = np.sort((terms & ~low) | groups.astype(np.uint64))
     high = key & ~low
-    sorted_terms = np.sort(terms)
-    sorted_terms = sorted_terms[np.r_[True, sorted_terms[1:] != sorted_terms[:-1]]]
+    sorted_terms = distinct(terms)
     if len(sorted_terms) != int(np.count_nonzero(np.r_[True, high[1:] != high[:-1]])):
         order = np.lexsort((groups, terms))
         terms, groups = terms[order], groups[order]
-        distinct = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])]
-        return terms[distinct], groups[distinct]
+        first = np.r_[True, (terms[1:] != terms[:-1]) | (groups[1:] != groups[:-1])]
+        return terms[first], groups[first]
     key = key[np.r_[True, key[1:] != key[:-1]]]
     # Each masked term stands for one term only: take its full value from the term list.
     return sorted_terms[np.searchsorted(sorted_terms & ~low, key & ~low)], (key & low).astype(np.int64)
