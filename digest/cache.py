@@ -282,7 +282,7 @@ class ShardedMemo:
         self.before = now
 
 
-Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded
+Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded (None: not yet)
 LOADER_CODE = ("load", "model.py", "text.py")  # what a parse result depends on: the loader and what it imports
 
 
@@ -370,20 +370,43 @@ class ParseCache:
 
     def get(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
         """The result for the file `rel` with content hash `h`, decoded from its bytes with `decode`, if any."""
-        key = (rel, h)
-        entry = self._kept.get(key)  # decoded by an earlier build of this process
-        if entry is None:
-            if self._stored is None:
-                self._shards()
-            stored = self._on_disk.get(key)
-            if stored is None:
-                return None
+        entry = self._entry((rel, h), decode)
+        if entry is not None:
+            self.used[(rel, h)] = entry
+        return None if entry is None else entry[1]
+
+    def peek(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
+        """`get`, for a result this build does not keep (the one an edited file had)."""
+        entry = self._entry((rel, h), decode)
+        return None if entry is None else entry[1]
+
+    def _entry(self, key: tuple[str, str], decode: Callable[[bytes], Any]) -> Entry | None:
+        entry = self.used.get(key) or self._kept.get(key)  # decoded by this build, or an earlier one of this process
+        if entry is None or entry[1] is None:
+            if entry is None:
+                if self._stored is None:
+                    self._shards()
+                stored = self._on_disk.get(key)
+                if stored is None:
+                    return None
+            else:
+                stored = entry[0]
             try:
                 entry = (stored, decode(stored))
             except Exception:  # a damaged record: the file is parsed again
                 return None
-        self.used[key] = entry
-        return entry[1]
+        return entry
+
+    def carry(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Keep the results of these files (name, content hash) that are in the cache, as they are: a build that
+        does not read them (`digest.patch`) keeps them for the next, which decodes them when it needs them."""
+        self._shards()
+        for key in keys:
+            if key not in self.used:
+                entry = self._kept.get(key)
+                stored = self._on_disk.get(key) if entry is None else entry[0]
+                if stored is not None:
+                    self.used[key] = entry or (stored, None)
 
     def put(self, rel: str, h: str, encoded: bytes, result: Any) -> None:
         """Keep a result as the bytes it was encoded to (by the process that parsed it): saving writes them as

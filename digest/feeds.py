@@ -106,18 +106,19 @@ def search_file(entries: Sequence[str]) -> OutputFile:
 
 
 def search_index(
-    stories: Sequence[Story], digests: Sequence[str], topics: Mapping[str, Topic], cache: tuple[str, Path] | None
+    story_at: Callable[[int], Story], digests: Sequence[str], topics: Mapping[str, Topic], cache: tuple[str, Path] | None
 ) -> OutputFile:
-    """`search_docs`, with the entries of stories unchanged since the last time taken from `cache` (a code version
-    and a file), by the stories' `digests` (each determines its story, id included): encoding 10,000 entries costs
-    more than the digests, which a rebuild has anyway from checking the story pages."""
+    """`search_docs` of the stories `story_at(0)`, `story_at(1)`, … (one per digest), with the entries of stories
+    unchanged since the last time taken from `cache` (a code version and a file), by the stories' `digests` (each
+    determines its story, id included): encoding 10,000 entries costs more than the digests, which a rebuild has
+    anyway from checking the story pages. Only the stories whose entry is not there are asked for."""
     names = {slug: topic.name for slug, topic in topics.items()}
     version = (cache[0] if cache else "", sorted(names.items()))
     stored = read_pickle(cache[1], None) if cache else None
     known = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version else {}
     entries: dict[str, str] = {}
-    for story, digest in zip(stories, digests, strict=True):  # (ids are unique, so are the digests)
-        entries[digest] = known.get(digest) or search_entry(story, names)
+    for i, digest in enumerate(digests):  # (ids are unique, so are the digests)
+        entries[digest] = known.get(digest) or search_entry(story_at(i), names)
     if cache and entries.keys() != known.keys():
         write_pickle(cache[1], (version, entries))
     return search_file(list(entries.values()))

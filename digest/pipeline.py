@@ -24,23 +24,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from digest import cache as c
 from digest.config import ConfigError, SiteConfig, load_config
 from digest.forkmap import fork_call, fork_map_start
 from digest.load import MAX_FILE_BYTES, Found, load_paths, scan
 from digest.model import LoadResult, Story
-from digest.publish import MARKER, PublishError, check_output, mirror, publish_incremental
+from digest.publish import MARKER, Published, PublishError, check_output, mirror, publish_incremental
 
 if TYPE_CHECKING:
     from digest.classify import Classified
     from digest.dedupe import DedupeResult
+    from digest.feeds import OutputFile
 
 Progress = Callable[[str, int, int], None]
 TextOf = tuple[str, tuple[str, ...], tuple[str, ...]]  # what topic rules read: headline (or title), summary, body
 TopicsStarted = Callable[[], tuple[str, dict[str, tuple[str, ...]], KeysView[str], dict[TextOf, str]]]
 STAGES = ("load", "dedupe", "classify", "render", "publish")
+Rebuilt = Literal["all", "bodies", "nothing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class BuildResult:
     report: Path | None = None  # its build-report.json
     seconds: float = 0.0
     error: str | None = None  # why the build failed, when code != 0
+    rebuilt: Rebuilt = "all"  # what the build made again: the site, the pages showing edited bodies, or nothing
 
     @property
     def changed(self) -> int:
@@ -159,42 +162,83 @@ def _build(
     report("load", 0, 1)
     found = scan(articles, stat=True)
 
-    def inputs_key(hashes: list[str | None]) -> str:  # joined, not repr'd: 10,000 names and hashes ("-": none)
-        return c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
-                           "\0".join(found.files), "\0".join([h or "-" for h in hashes]), repr(found.skipped))
+    # Everything the build reads but the files' contents (joined, not repr'd: 10,000 names).
+    context = c.digest_of(code, today.isoformat(), repr(config), _site_sources(config), str(articles.resolve()),
+                          "\0".join(found.files), repr(found.skipped))
+
+    def inputs_key(hashes: list[str | None]) -> str:
+        return c.digest_of(context, "\0".join([h or "-" for h in hashes]))  # ("-": none)
 
     # With no earlier build to compare with, the files are hashed where they are parsed, not read twice: the key
     # is then made after loading, from the hash of what was parsed (a file edited meanwhile differs next time).
-    hash_of = parse_cache.content_hash
-    inputs = inputs_key(list(map(hash_of, found.files, found.sigs))) if state.get("result") else None
+    hashes = list(map(parse_cache.content_hash, found.files, found.sigs)) if state.get("result") else None
+    inputs = inputs_key(hashes) if hashes is not None else None
     live = _live_manifest(out, state)
-    if inputs is not None and inputs == state.get("inputs") and len(live) == len(state.get("live") or {}):
+    intact = len(live) == len(state.get("live") or {})  # the output folder is as the last build left it
+    if inputs is not None and inputs == state.get("inputs") and intact:
         for stage in STAGES:
             report(stage, 1, 1)
         parse_cache.save(recorded_ns)
         last: BuildResult = state["result"]
-        return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER)
+        return replace(last, rendered=0, written=0, removed=0, output=out, report=out / MARKER, rebuilt="nothing")
+    if hashes is not None and inputs is not None and intact:
+        patched = _patched(articles, out, config, today, folder, report, state, code, inputs, context, hashes, live,
+                           parse_cache, recorded_ns, found)
+        if patched is not None:
+            return patched
 
-    def parsed_key() -> str:
-        return inputs_key(list(map(parse_cache.parsed_hash, found.files)))
+    def parsed_hashes() -> list[str | None]:
+        return list(map(parse_cache.parsed_hash, found.files))
 
-    return _full(articles, out, config, today, folder, report, state, code, parsed_key if inputs is None else inputs,
-                 live, parse_cache, recorded_ns, found)
+    return _full(articles, out, config, today, folder, report, state, code, inputs, context, parsed_hashes, live,
+                 parse_cache, recorded_ns, found)
+
+
+def _patched(
+    articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
+    code: str, inputs: str, context: str, hashes: list[str | None], live: dict[str, tuple[str, c.Stat | None]],
+    parse_cache: c.ParseCache, recorded_ns: int, found: Found,
+) -> BuildResult | None:
+    """The build as `digest.patch` makes it when only story bodies changed (None: it cannot)."""
+    from digest.patch import Snapshot, patch
+
+    snapshot = c.read_pickle(folder / f"index-{out.name}.pickle", None, keep=parse_cache.memory)
+    if not isinstance(snapshot, Snapshot) or snapshot.inputs != state.get("inputs") or snapshot.context != context:
+        return None
+    keys: dict[str, str] = state.get("keys") or {}
+    patched = patch(articles, found, hashes, inputs, snapshot, keys, live.keys(), config, today, code, folder, parse_cache)
+    if patched is None:
+        return None
+    for stage in STAGES[:-1]:  # (done in a moment: shown as for a build that finds nothing changed)
+        report(stage, 1, 1)
+    parse_cache.carry((name, h) for name, h in zip(found.names, hashes, strict=True) if h is not None)
+    parse_cache.save(recorded_ns)
+    made = {f.path for f in patched.files}
+    published, spare = _publish(out, folder, state, patched.files, [p for p in live if p not in made], live, report)
+    patched.save()
+    last: BuildResult = state["result"]
+    result = replace(last, rendered=len(patched.files), written=published.written, removed=published.removed,
+                     output=published.out, report=published.out / MARKER, rebuilt="bodies")
+    c.write_pickle(folder / f"index-{out.name}.pickle", patched.snapshot, keep=parse_cache.memory)
+    _record(out, folder, state, inputs, {**keys, **patched.keys}, published, spare, result, parse_cache.memory)
+    return result
 
 
 def _full(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
-    code: str, inputs: str | Callable[[], str], live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache,
-    recorded_ns: int, found: Found,
+    code: str, inputs: str | None, context: str, parsed_hashes: Callable[[], list[str | None]],
+    live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int, found: Found,
 ) -> BuildResult:
+    from digest.patch import Snapshot, keep_stories
     from digest.render import render, report_files
 
     memory = parse_cache.memory
 
     loaded = load_paths([articles], today, cache=parse_cache, progress=lambda done, total: report("load", done, total),
                         discovered={articles: found})
-    if callable(inputs):
-        inputs = inputs()  # every file's hash is known now
+    hashes = parsed_hashes()  # every file's hash is known now
+    if inputs is None:
+        inputs = c.digest_of(context, "\0".join([h or "-" for h in hashes]))
     parse_cache.save(recorded_ns)
 
     report("dedupe", 0, 1)
@@ -215,15 +259,11 @@ def _full(
     site = render(classified, config, today, loaded, deduped.merges, previous, code, compiled, report_made)
     report("render", 1, 1)
 
-    report("publish", 0, 1)
-    spare_dir = folder / f"spare-{out.name}"
-    spare = state.get("spare")
-    changing = folder / f"spare-{out.name}.changing"
-    if spare is not None and not _mark(changing):  # the spare is about to change: its content is unknown until the
-        c.write_pickle(folder / f"state-{out.name}.pickle", {**state, "spare": None})  # new state is saved
-    published = publish_incremental(site.files, out, spare_dir, site.kept, live, spare)
-    spare_now = published.spare if published.spare is not None else mirror(out, spare_dir, published.live)
-    report("publish", 1, 1)
+    published, spare_now = _publish(out, folder, state, site.files, site.kept, live, report)
+    if site.index is not None:  # what a rebuild after body edits starts from (`digest.patch`)
+        keep_stories(folder, classified.stories, site.index.origins, memory)
+        c.write_pickle(folder / f"index-{out.name}.pickle",
+                       Snapshot(inputs, context, dict(zip(found.names, hashes, strict=True)), site.index), keep=memory)
 
     levels: dict[str, int] = {}
     for p in loaded.problems:
@@ -242,13 +282,37 @@ def _full(
         output=published.out,
         report=published.out / MARKER,
     )
-    keys = {p: k for p, k in site.keys.items() if p in published.live}
-    saved = c.write_pickle(folder / f"state-{out.name}.pickle",
-                           {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare_now,
-                            "result": result}, keep=parse_cache.memory)
-    if saved:
-        changing.unlink(missing_ok=True)
+    _record(out, folder, state, inputs, site.keys, published, spare_now, result, memory)
     return result
+
+
+def _publish(
+    out: Path, folder: Path, state: dict[str, Any], files: Sequence[OutputFile], kept: Sequence[str],
+    live: dict[str, tuple[str, c.Stat | None]], report: Progress,
+) -> tuple[Published, dict[str, tuple[str, c.Stat | None]] | None]:
+    """Swap in the site made of `files` and the `kept` files of the live one; the new spare folder's manifest."""
+    report("publish", 0, 1)
+    spare_dir = folder / f"spare-{out.name}"
+    spare = state.get("spare")
+    if spare is not None and not _mark(folder / f"spare-{out.name}.changing"):  # the spare is about to change: its
+        c.write_pickle(folder / f"state-{out.name}.pickle", {**state, "spare": None})  # content is unknown until the
+    published = publish_incremental(files, out, spare_dir, kept, live, spare)  # new state is saved
+    spare_now = published.spare if published.spare is not None else mirror(out, spare_dir, published.live)
+    report("publish", 1, 1)
+    return published, spare_now
+
+
+def _record(
+    out: Path, folder: Path, state: dict[str, Any], inputs: str, keys: Mapping[str, str], published: Published,
+    spare: dict[str, tuple[str, c.Stat | None]] | None, result: BuildResult, memory: c.Memory | None,
+) -> None:
+    """Save the build's state: its input key, its files' keys, the live and spare folders' manifests, its summary."""
+    keys = {p: k for p, k in keys.items() if p in published.live}
+    saved = c.write_pickle(folder / f"state-{out.name}.pickle",
+                           {"out": str(out), "inputs": inputs, "keys": keys, "live": published.live, "spare": spare,
+                            "result": result}, keep=memory)
+    if saved:
+        (folder / f"spare-{out.name}.changing").unlink(missing_ok=True)
 
 
 def _mark(path: Path) -> bool:

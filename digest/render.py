@@ -19,24 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from digest.cache import read_pickle, write_pickle
 from digest.classify import Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
-from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment, markdown_html
-from digest.feeds import (
-    OutputFile,
-    atom_feed,
-    build_report_data,
-    build_report_file,
-    search_docs,
-    search_index,
-    sitemap,
-    xml_safe,
-)
-from digest.fingerprint import Fingerprints, PageKeys, joined_digest, key_view, origins, pickled_digest, view_of
+from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment
+from digest.feeds import OutputFile, build_report_data, build_report_file, search_docs, search_index, sitemap, xml_safe
+from digest.fingerprint import Fingerprints, PageKeys, key_view, origins, pickled_digest, view_of
 from digest.forkmap import fork_map, fork_map_start
 from digest.model import LoadResult, Story
 from digest.report import (
@@ -49,6 +39,17 @@ from digest.report import (
     report_page,
     report_parts,
 )
+from digest.storypages import (
+    STORY_PAGE_OWN,
+    Feed,
+    SiteIndex,
+    feed_file,
+    feed_key,
+    origin_key,
+    shared_values,
+    story_context,
+    story_html,
+)
 
 MARKER = "build-report.json"  # the build's account of its inputs (publish checks for it)
 
@@ -60,16 +61,16 @@ class Site:
     stories: int
     kept: tuple[str, ...] = ()  # files of the previous build whose inputs did not change (not rendered again)
     keys: Mapping[str, str] = field(default_factory=dict)  # path -> input key, for the files that have one
+    index: SiteIndex | None = None  # for a rebuild after body edits (`digest.patch`)
 
 
 TEMPLATES = ("index.html", "story.html", "topic.html", "timeline.html", "feed.xml", "sitemap.xml", "report.html",
              "report-part.html")  # the templates a build renders (and those they use)
-STORY_PAGE_OWN = ("path", "title", "story", "related", "story_topics", "previous", "next", "timeline_link")  # per page
 _PARSED = "parsed.pickle"  # in the compiled templates' folder: what `Fingerprints` found parsing each template
-_SEARCH = "search.pickle"  # there too: the search index's entry of each story, by the story's digest
+SEARCH_CACHE = "search.pickle"  # there too: the search index's entry of each story, by the story's digest
 
 
-def _keyer(env: jinja2.Environment, code: str, compiled: Path | None) -> Fingerprints:
+def page_keyer(env: jinja2.Environment, code: str, compiled: Path | None) -> Fingerprints:
     """The page keys' maker, with what parsing the templates found in an earlier build (by template source)."""
     stored = read_pickle(compiled / _PARSED, None) if compiled is not None else None
     parsed = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code else {}
@@ -147,7 +148,7 @@ def render(
     CPU (`fork_map`), so keys, pages and the big single files (report, search index) are made side by side. In a
     rebuild, this process checks the story pages' keys meanwhile, and only the pages whose key changed are jobs."""
     env = environment(config, compiled)
-    keyer = _keyer(env, code, compiled)
+    keyer = page_keyer(env, code, compiled)
     stories = classified.stories
     by_id = {s.id: s for s in stories}
     topics = {t.slug: t for t in classified.topics}
@@ -165,8 +166,7 @@ def render(
     def output(path: str, key: Callable[[], str | None], make: Callable[[], OutputFile]) -> None:
         jobs.append(partial(_output, path, key, make))
 
-    shared: dict[str, Any] = dict(config=config, today=today, all_topics=classified.topics, topic_counts=counts,
-                                  topics_by_slug=topics, month_pages=places.month_page)
+    shared = shared_values(config, today, classified.topics, counts, places.month_page)
     for name in TEMPLATES:
         keyer.template(name)  # parsed once here, before the workers fork
         env.get_template(name)
@@ -182,33 +182,24 @@ def render(
     page("index.html", "index.html", title=config.title, latest=latest, timeline=classified.timeline,
          story_count=len(stories), **shared)
 
-    def body(story: Story) -> Markup | None:
-        return markdown_html(story.body) if story.body_format == "markdown" else None
-
     for topic in classified.topics:
         page(f"topics/{topic.slug}.html", "topic.html", title=topic.name, topic=topic, timeline=topic_lines[topic.slug],
              **shared)
     _timeline_pages(partial(page, **shared), classified.timeline, places)
 
-    feed = env.get_template("feed.xml")
-    feed_key = keyer.template("feed.xml")[0]
-    feeds = [("feed.xml", config.title, "", stories)]
+    feeds: list[tuple[Feed, tuple[Story, ...]]] = [(("feed.xml", config.title, ""), stories[: config.feed_entries])]
     for topic in classified.topics:
-        feeds.append((f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description,
-                      topic_lines[topic.slug].stories()))
-    for path, title, subtitle, members in feeds:
-        output(path, partial(keyer.data, feed_key, path, title, subtitle, members[: config.feed_entries], config, today),
-               partial(atom_feed, feed, path, title, subtitle, members, config, today, body))
+        feeds.append(((f"topics/{topic.slug}.xml", f"{topic.name} — {config.title}", topic.description),
+                      topic_lines[topic.slug].stories()[: config.feed_entries]))
+    for feed, entries in feeds:
+        output(feed[0], partial(feed_key, keyer, feed, entries, config, today),
+               partial(feed_file, env, feed, entries, config, today))
 
     def story_own(i: int) -> dict[str, Any]:
         story = stories[i]
-        return dict(
-            path=story.url, title=story.title, story=story,
-            related=[by_id[r] for r in story.related if r in by_id and r != story.id],
-            story_topics=[topics[t] for t in story.topics if t in topics],
-            previous=stories[i - 1] if i > 0 else None, next=stories[i + 1] if i + 1 < len(stories) else None,
-            timeline_link=places.story_page[story.id],
-        )
+        return story_context(story, stories[i - 1] if i > 0 else None, stories[i + 1] if i + 1 < len(stories) else None,
+                             [by_id[r] for r in story.related if r in by_id and r != story.id], topics,
+                             places.story_page[story.id])
 
     # A story page's key is its origin key: its story's, its neighbours' and related stories' origins (see `origins`)
     # and where its story sits in the timeline, under what the template reads of the values every page shares. It
@@ -224,18 +215,16 @@ def render(
     def find_origins() -> None:
         origin[:] = origins(stories, {f.path: f.content_hash for f in loaded.files}, f"{code}\0{today}")
 
-    def origin_key(i: int) -> str | None:
+    def page_key(i: int) -> str | None:
         story = stories[i]
-        parts = [origin_prefix, places.story_page[story.id], origin[i - 1] if i > 0 else "-",
-                 origin[i + 1] if i + 1 < len(stories) else "-", origin[i],
-                 *(origin[at[r]] for r in story.related if r in at and r != story.id)]
-        return None if None in parts else joined_digest(*parts)  # type: ignore[arg-type]
+        return origin_key(origin_prefix, places.story_page[story.id], origin[i - 1] if i > 0 else "-",
+                          origin[i + 1] if i + 1 < len(stories) else "-", origin[i],
+                          [origin[at[r]] for r in story.related if r in at and r != story.id])
 
     def story_page(i: int, before: Mapping[str, str]) -> Produced:
         """A story's page, its own values made by the process that renders it (making 10,000 costs)."""
         own = story_own(i)
-        html = env.get_template("story.html").render(**story_keys.shared, **own, body_html=body(stories[i]))
-        return own["path"], origin_key(i), xml_safe(html).encode("utf-8")
+        return own["path"], page_key(i), story_html(env, story_keys.shared, own)
 
     html_pages += [story.url for story in stories]
 
@@ -258,10 +247,10 @@ def render(
         # are many.
         others = fork_map_start(partial(_run, before), jobs, leave=1, min_items=1)
         find_origins()
-        keys_now = [origin_key(i) for i in range(len(stories))]
+        keys_now = [page_key(i) for i in range(len(stories))]
         same = [key is not None and key == before.get(story.url) for story, key in zip(stories, keys_now, strict=True)]
-        search = search_index(stories, [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)], topics,
-                              (keyer.code, compiled / _SEARCH) if compiled else None)
+        search = search_index(stories.__getitem__, [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)], topics,
+                              (keyer.code, compiled / SEARCH_CACHE) if compiled else None)
         changed = [partial(story_page, i) for i, kept in enumerate(same) if not kept]
         made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
         made += [[(story.url, key, None)] for story, key, kept in zip(stories, keys_now, same, strict=True) if kept]
@@ -272,7 +261,11 @@ def render(
             kept.append(path)
         else:
             files.append(OutputFile(path, data))
-    return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys)
+    index = SiteIndex(
+        tuple(at), tuple(origin), tuple([tuple([(r.path, r.index) for r in s.sources]) for s in stories]),
+        tuple([s.related for s in stories]), tuple([places.story_page[s.id] for s in stories]), classified.topics, counts,
+        places.month_page, origin_prefix, tuple([(feed, tuple([at[s.id] for s in entries])) for feed, entries in feeds]))
+    return Site(tuple(sorted(files, key=lambda f: f.path)), len(html_pages), len(stories), tuple(sorted(kept)), keys, index)
 
 
 def _spread(few: Sequence[Job], many: Sequence[Job]) -> list[Job]:
@@ -320,7 +313,7 @@ def report_files(
     a key of its own would cost as much as making it."""
     before = previous or {}
     env = environment(config, compiled)
-    keyer = _keyer(env, code, compiled)
+    keyer = page_keyer(env, code, compiled)
     whole = keyer.data(keyer.template("report.html")[0], keyer.template("report-part.html")[0], config, today,
                        pickled_digest("report", report_inputs(loaded, stories, merges)))
     parts = report_parts([f.path for f in loaded.files])
