@@ -77,12 +77,6 @@ def sitemap(template: jinja2.Template, pages: Sequence[str], by_id: Mapping[str,
     return OutputFile("sitemap.xml", template.render(urls=urls).encode("utf-8"))
 
 
-def search_docs(stories: Sequence[Story], topics: Mapping[str, Topic]) -> OutputFile:
-    """The search index documents as a script (`window.SEARCH_DOCS = [...]`): a script tag loads from file:// too."""
-    names = {slug: topic.name for slug, topic in topics.items()}
-    return search_file([search_entry(story, names) for story in stories])
-
-
 _SEARCH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
@@ -108,10 +102,11 @@ def search_file(entries: Sequence[str]) -> OutputFile:
 def search_index(
     story_at: Callable[[int], Story], digests: Sequence[str], topics: Mapping[str, Topic], cache: tuple[str, Path] | None
 ) -> OutputFile:
-    """`search_docs` of the stories `story_at(0)`, `story_at(1)`, … (one per digest), with the entries of stories
-    unchanged since the last time taken from `cache` (a code version and a file), by the stories' `digests` (each
-    determines its story, id included): encoding 10,000 entries costs more than the digests, which a rebuild has
-    anyway from checking the story pages. Only the stories whose entry is not there are asked for."""
+    """The search index documents of the stories `story_at(0)`, `story_at(1)`, … (one per digest) as a script
+    (`window.SEARCH_DOCS = [...]`: a script tag loads from file:// too). The entries of stories unchanged since
+    the last time are taken from `cache` (a code version and a file) by the stories' `digests` (each determines its
+    story, id included): encoding 10,000 entries costs more than the digests, which a rebuild has anyway from
+    checking the story pages. Only the stories whose entry is not there are asked for."""
     names = {slug: topic.name for slug, topic in topics.items()}
     version = (cache[0] if cache else "", sorted(names.items()))
     stored = read_pickle(cache[1], None) if cache else None

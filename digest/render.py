@@ -25,7 +25,7 @@ from digest.classify import Classified, Timeline
 from digest.config import SiteConfig, Topic
 from digest.dedupe import MergeRecord
 from digest.environment import BUILTIN_STATIC, ReadingEnvironment, environment
-from digest.feeds import OutputFile, build_report_data, build_report_file, search_docs, search_index, sitemap, xml_safe
+from digest.feeds import OutputFile, build_report_data, build_report_file, search_index, sitemap, xml_safe
 from digest.fingerprint import Fingerprints, PageKeys, key_view, origins, pickled_digest, view_of
 from digest.forkmap import fork_map, fork_map_start
 from digest.model import LoadResult, Story
@@ -172,8 +172,12 @@ def render(
         env.get_template(name)
     _keep_parsed(keyer, code, compiled)
 
-    # Keying the search index would cost as much as making it (publish writes it only when its bytes change).
-    search_job = partial(_output, "search-data.js", lambda: None, lambda: search_docs(stories, topics))
+    # Keying the search index would cost as much as making it (publish writes it only when its bytes change). Its
+    # entries are kept by the stories' origins, for the next build (found before it is made).
+    def search() -> OutputFile:
+        digests = [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)]
+        return search_index(stories.__getitem__, digests, topics, (keyer.code, compiled / SEARCH_CACHE) if compiled else None)
+
     if report is None:
         jobs.append(partial(report_files, loaded, stories, merges, config, today, code, compiled))
 
@@ -240,6 +244,7 @@ def render(
     if not before:  # every page is new: rendered on every CPU
         find_origins()
         every = [partial(story_page, i) for i in range(len(stories))]
+        search_job = partial(_output, "search-data.js", lambda: None, search)
         made = fork_map(partial(_run, before), _spread([search_job, *jobs], every))
     else:
         # A rebuild: one worker makes the other files while this process checks the story pages' keys and makes the
@@ -249,10 +254,9 @@ def render(
         find_origins()
         keys_now = [page_key(i) for i in range(len(stories))]
         same = [key is not None and key == before.get(story.url) for story, key in zip(stories, keys_now, strict=True)]
-        search = search_index(stories.__getitem__, [o or keyer.of(s) for o, s in zip(origin, stories, strict=True)], topics,
-                              (keyer.code, compiled / SEARCH_CACHE) if compiled else None)
+        found = search()
         changed = [partial(story_page, i) for i, kept in enumerate(same) if not kept]
-        made = [*fork_map(partial(_run, {}), changed), *others(), [(search.path, None, search.data)]]
+        made = [*fork_map(partial(_run, {}), changed), *others(), [(found.path, None, found.data)]]
         made += [[(story.url, key, None)] for story, key, kept in zip(stories, keys_now, same, strict=True) if kept]
     for path, key, data in [*(report() if report else ()), *(p for produced in made for p in produced)]:
         if key is not None:
