@@ -231,3 +231,36 @@ def test_the_page_of_a_story_related_to_the_edited_one_is_rendered_again(site: S
                                          encoding="utf-8")
     site.check("bodies")
     assert "Related ends: A closing line." in story_text(site, "event-report-0")
+
+
+def test_a_random_run_of_edits_of_every_kind_equals_clean_builds(site: Site) -> None:
+    """Edits of every kind, in a random (seeded) order, each build checked against a clean one; the kind of build
+    is whatever the edit calls for, and at least some are body-only."""
+    rng = random.Random(5)
+    kinds: list[str] = []
+    for step in range(12):
+        i = rng.randrange(NOTES)
+        note = site.note(i)
+        if not note.exists():
+            continue
+        kind = rng.choice(["append", "append", "append", "last paragraph", "title", "delete", "add"])
+        text = note.read_text(encoding="utf-8")
+        if kind == "append":
+            site.append(i, f"Step {step} adds this.")
+        elif kind == "last paragraph":
+            last = text.rstrip("\n").rpartition("\n\n")[2]
+            note.write_text(text.replace(last, last + f" Step {step} extends it."), encoding="utf-8")
+        elif kind == "title":
+            site.edit(note, f"Dispatch {i} ", f"Dispatch {i} (step {step}) ")
+        elif kind == "delete":
+            note.unlink()
+        else:
+            (site.articles / f"extra-{step}.txt").write_text(text.replace(f"Dispatch {i} ", f"Extra {step} ").replace(
+                paragraph(i * 10), paragraph(5000 + step)), encoding="utf-8")
+        result = build(site.articles, site.out, site.config, SEED_BUILD_DATE, memory=site.memory)
+        kinds.append(result.rebuilt)
+        site.clean_runs += 1
+        out = site.root / f"clean{site.clean_runs}" / "public"
+        build(site.articles, out, site.config, SEED_BUILD_DATE)
+        assert tree(site.out) == tree(out), (step, kind, result.rebuilt)
+    assert kinds.count("bodies") >= 3 and "all" in kinds, kinds
