@@ -3,12 +3,15 @@
 Deleting the folder is always safe: the next build is a clean one. It holds
   files.pickle         each article file's stat signature and content hash
   parse-NN.pickle      each article file's parse result, keyed by (path, content hash, build date, loader code),
-                       in 64 shards by file name (one changed article rewrites one shard)
+                       in 64 shards by file name (one changed article rewrites one shard; see `parsecache`)
   dedupe-NN.pickle     dedupe's per-story features, keyed by story content (and the dedupe code), in 64 shards
   topics.pickle        each story's matched topics, keyed by where it was parsed from (file, content hash, place)
                        or, for a merged story, by its text hash; valid for one set of topic rules
+  stories-NN.pickle    the last build's published stories, by origin (`fingerprint.origins`), in 64 shards
+  templates/           compiled templates, what parsing them found, the search index's entries by story origin
   state-<out>.pickle   for one output folder: the input key of every page it holds, a manifest of its files
                        (hash and stat), the same for the spare folder, and the last build's summary
+  index-<out>.pickle   for one output folder: what a rebuild after body edits starts from (`patch.Snapshot`)
   spare-<out>/         the previous generation of the site, updated and swapped in by the next build
   spare-<out>.changing there while a build changes the spare: the state's manifest of it no longer holds
   <out>.lock           held (flock) while a build of that output runs
@@ -21,10 +24,8 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import operator
 import os
 import pickle
-import sys
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -198,23 +199,23 @@ def tree_files(root: Path) -> Iterable[tuple[str, Path]]:
     return sorted(found)
 
 
-# --- the parse cache ----------------------------------------------------------------------------
+# --- sharded records ------------------------------------------------------------------------------
 
 SHARDS = 64  # records are kept in this many files, so that one changed article rewrites a small one
 
 
-def _shard(rel: str) -> int:
+def shard_of(rel: str) -> int:
     return zlib.crc32(rel.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 K = TypeVar("K")
 
 
-def _by_shard(keys: Iterable[K], name: Callable[[K], str]) -> dict[int, list[K]]:
+def by_shard(keys: Iterable[K], name: Callable[[K], str]) -> dict[int, list[K]]:
     """Keys grouped by the shard of their name (once each: a cold build adds 10,000 keys to 64 shards)."""
     groups: dict[int, list[K]] = {}
     for key in keys:
-        groups.setdefault(_shard(name(key)), []).append(key)
+        groups.setdefault(shard_of(name(key)), []).append(key)
     return groups
 
 
@@ -270,9 +271,9 @@ class ShardedMemo:
         keep = self.data.used if wanted is None else wanted
         now = {k: v for k, v in self.data.items() if k in keep}
         before = self.before
-        changed = _by_shard((k for k, v in now.items() if before.get(k) is not v), str)  # new or replaced
+        changed = by_shard((k for k, v in now.items() if before.get(k) is not v), str)  # new or replaced
         self.dirty.update(changed)
-        self.dirty.update(_by_shard(before.keys() - now.keys(), str))  # dropped
+        self.dirty.update(by_shard(before.keys() - now.keys(), str))  # dropped
         for shard in sorted(self.dirty):  # the entries it kept, and those added to it
             entries = {k: now[k] for k in self.stored[shard] if k in now}
             entries.update((k, now[k]) for k in changed.get(shard, ()))
@@ -280,159 +281,3 @@ class ShardedMemo:
             self.stored[shard] = entries
         self.dirty = set()
         self.before = now
-
-
-Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded (None: not yet)
-LOADER_CODE = ("load", "model.py", "text.py")  # what a parse result depends on: the loader and what it imports
-
-
-class ParseCache:
-    """Parse results by (path, content hash), valid for one build date and one version of the loader code.
-
-    `files.pickle` maps each article file to its last stat signature and content hash (small, read on
-    every build); `parse-NN.pickle` hold the results (each encoded on its own by the loader, in marshal's format:
-    the key holds the Python version), sharded by file name (read only when some are needed). Files are named
-    by their path as `load.scan` gives it, with the stat signature it took.
-    """
-
-    def __init__(self, folder: Path, today: str, max_bytes: int, memory: Memory | None = None) -> None:
-        self.folder = folder
-        self.memory = memory
-        if memory is not None:
-            memory.enter(str(folder))
-        self.key = digest_of(today, code_version(*LOADER_CODE), str(max_bytes), sys.version)
-        self.max_bytes = max_bytes
-        index = read_pickle(folder / "files.pickle", None, keep=memory)
-        valid = isinstance(index, tuple) and len(index) == 3 and index[0] == self.key and isinstance(index[2], dict)
-        self.recorded_ns: int = index[1] if valid else 0
-        self.index: dict[str, tuple[Stat, str]] = index[2] if valid else {}
-        self.seen: dict[str, tuple[Stat, str]] = {}
-        self.used: dict[tuple[str, str], Entry] = {}  # the results this build took or made: what `save` keeps
-        kept_key, kept = memory.parsed if memory is not None else ("", {})
-        self._kept = kept if kept_key == self.key else {}
-        self._stored: list[dict[tuple[str, str], bytes]] | None = None  # the shards as they are on disk
-        self._on_disk: dict[tuple[str, str], bytes] = {}  # all of them in one (a lookup per file, not a shard's crc)
-        self._unreadable: set[int] = set()
-        self.dirty = not valid  # the index needs writing
-
-    def known_hash(self, name: str, sig: Stat | None) -> str | None:
-        """The content hash of the file `name` with stat signature `sig` (taken before reading it), when this build
-        or a trusted record knows it (the file is not read)."""
-        if sig is None:
-            return None
-        now = self.seen.get(name)
-        if now is not None and now[0] == sig:
-            return now[1]
-        old = self.index.get(name)
-        if old is not None and old[0] == sig and trusted(sig, self.recorded_ns):
-            self.seen[name] = old
-            return old[1]
-        return None
-
-    def record(self, name: str, sig: Stat, h: str) -> None:
-        """The content hash of the file as it was when its signature `sig` was taken."""
-        self.seen[name] = (sig, h)
-        self.dirty = True
-
-    def parsed_hash(self, name: str) -> str | None:
-        """The content hash this build recorded for the file (what it parsed or found in the cache), if any."""
-        entry = self.seen.get(name)
-        return None if entry is None else entry[1]
-
-    def content_hash(self, name: str, sig: Stat | None) -> str | None:
-        """The file's content hash: from its stat signature when that is trusted, else by reading it."""
-        if sig is None or sig[0] > self.max_bytes:
-            return None
-        known = self.known_hash(name, sig)
-        if known is not None:
-            return known
-        try:
-            with open(name, "rb") as f:
-                h = hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-        except OSError:
-            return None
-        self.record(name, sig, h)
-        return h
-
-    def _shards(self) -> list[dict[tuple[str, str], bytes]]:
-        if self._stored is None:
-            self._stored = []
-            for shard in range(SHARDS):
-                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=self.memory)
-                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict):
-                    self._stored.append(stored[1])
-                else:
-                    self._stored.append({})
-                    self._unreadable.add(shard)
-            for entries in self._stored:
-                self._on_disk.update(entries)
-        return self._stored
-
-    def get(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
-        """The result for the file `rel` with content hash `h`, decoded from its bytes with `decode`, if any."""
-        entry = self._entry((rel, h), decode)
-        if entry is not None:
-            self.used[(rel, h)] = entry
-        return None if entry is None else entry[1]
-
-    def peek(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
-        """`get`, for a result this build does not keep (the one an edited file had)."""
-        entry = self._entry((rel, h), decode)
-        return None if entry is None else entry[1]
-
-    def _entry(self, key: tuple[str, str], decode: Callable[[bytes], Any]) -> Entry | None:
-        entry = self.used.get(key) or self._kept.get(key)  # decoded by this build, or an earlier one of this process
-        if entry is None or entry[1] is None:
-            if entry is None:
-                if self._stored is None:
-                    self._shards()
-                stored = self._on_disk.get(key)
-                if stored is None:
-                    return None
-            else:
-                stored = entry[0]
-            try:
-                entry = (stored, decode(stored))
-            except Exception:  # a damaged record: the file is parsed again
-                return None
-        return entry
-
-    def carry(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Keep the results of these files (name, content hash) that are in the cache, as they are: a build that
-        does not read them (`digest.patch`) keeps them for the next, which decodes them when it needs them."""
-        self._shards()
-        for key in keys:
-            if key not in self.used:
-                entry = self._kept.get(key)
-                stored = self._on_disk.get(key) if entry is None else entry[0]
-                if stored is not None:
-                    self.used[key] = entry or (stored, None)
-
-    def put(self, rel: str, h: str, encoded: bytes, result: Any) -> None:
-        """Keep a result as the bytes it was encoded to (by the process that parsed it): saving writes them as
-        they are, instead of encoding every story again."""
-        self.used[(rel, h)] = (encoded, result)
-
-    def save(self, recorded_ns: int) -> None:
-        """Write back what changed: the shards whose results are not this build's (a new, changed or dropped file,
-        or an unreadable shard), and the index."""
-        if self.used or self._stored is not None:
-            stored = self._shards()
-            added = self.used.keys() - self._on_disk.keys()
-            dropped = self._on_disk.keys() - self.used.keys()
-            added_to = _by_shard(added, operator.itemgetter(0))
-            dirty = self._unreadable | added_to.keys() | _by_shard(dropped, operator.itemgetter(0)).keys()
-            for shard in sorted(dirty):  # the results it keeps, and those added to it
-                now = {key: encoded for key, encoded in stored[shard].items() if key in self.used}
-                now.update((key, self.used[key][0]) for key in added_to.get(shard, ()))
-                write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=self.memory)
-                stored[shard] = now
-            for key in dropped:
-                del self._on_disk[key]
-            self._on_disk.update((key, self.used[key][0]) for key in added)
-            self._unreadable = set()
-            if self.memory is not None:
-                self.memory.parsed = (self.key, dict(self.used))
-        if self.dirty or self.seen.keys() != self.index.keys():
-            write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, dict(self.seen)), keep=self.memory)
-            self.dirty = False

@@ -35,6 +35,7 @@ from digest.fingerprint import key_view, origins
 from digest.load import Found, load_paths
 from digest.load.records import dump_story, load_result, load_story
 from digest.model import Story, changed
+from digest.parsecache import ParseCache
 from digest.render import SEARCH_CACHE, page_keyer
 from digest.report import REPORT_PATH
 from digest.storypages import SiteIndex, feed_file, feed_key, origin_key, shared_values, story_context, story_html
@@ -68,18 +69,18 @@ class _Unsure(Exception):
     """Something only a full build can tell."""
 
 
-def keep_stories(folder: Path, stories: Sequence[Story], origins_: Sequence[str | None], memory: c.Memory | None) -> None:
-    """Keep a build's published stories in the cache by origin (new ones encoded, those gone dropped)."""
+def keep_stories(folder: Path, stories: Sequence[Story], by: Sequence[str | None], memory: c.Memory | None) -> None:
+    """Keep a build's published stories in the cache by their origins `by` (new ones encoded, those gone dropped)."""
     store = c.ShardedMemo(folder, STORE, "1", memory)  # an origin holds the code and the build date
-    for story, origin in zip(stories, origins_, strict=True):
+    for story, origin in zip(stories, by, strict=True):
         if origin is not None and origin not in store.data:
             store.data[origin] = dump_story(story)
-    store.save({origin for origin in origins_ if origin is not None})
+    store.save({origin for origin in by if origin is not None})
 
 
 def patch(
     articles: Path, found: Found, hashes: Sequence[str | None], inputs: str, snapshot: Snapshot, keys: Mapping[str, str],
-    live: Collection[str], config: SiteConfig, today: dt.date, code: str, folder: Path, parse_cache: c.ParseCache,
+    live: Collection[str], config: SiteConfig, today: dt.date, code: str, folder: Path, parse_cache: ParseCache,
 ) -> Patched | None:
     """The rebuild of the site `snapshot` describes after the files of `found` took the content `hashes`, when
     only story bodies changed (see the module docstring); None when a full build is needed. `keys` and `live` are
@@ -92,7 +93,7 @@ def patch(
 
 def _patch(
     articles: Path, found: Found, hashes: Sequence[str | None], inputs: str, snapshot: Snapshot, keys: Mapping[str, str],
-    live: Collection[str], config: SiteConfig, today: dt.date, code: str, folder: Path, parse_cache: c.ParseCache,
+    live: Collection[str], config: SiteConfig, today: dt.date, code: str, folder: Path, parse_cache: ParseCache,
 ) -> Patched | None:
     now = dict(zip(found.names, hashes, strict=True))
     at = [i for i, name in enumerate(found.names) if snapshot.hashes.get(name) != now[name]]
@@ -163,7 +164,7 @@ def _patch(
 
 def _edits(
     articles: Path, found: Found, at: list[int], snapshot: Snapshot, now: Mapping[str, str | None], today: dt.date,
-    parse_cache: c.ParseCache,
+    parse_cache: ParseCache,
 ) -> list[tuple[Story, Story]]:
     """The changed files parsed (into the cache); each story whose body changed, as it was and as it is. Unsure
     unless each file gives the same stories, problems and report but for story bodies and the content hash."""

@@ -31,6 +31,7 @@ from digest.config import ConfigError, SiteConfig, load_config
 from digest.forkmap import fork_call, fork_map_start
 from digest.load import MAX_FILE_BYTES, Found, load_paths, scan
 from digest.model import LoadResult, Story
+from digest.parsecache import ParseCache
 from digest.publish import MARKER, Published, PublishError, check_output, mirror, publish_incremental
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def _build(
         state = {**state, "spare": None}  # a build changed the spare and did not get to record it
     code = c.code_version()
     recorded_ns = time.time_ns()
-    parse_cache = c.ParseCache(folder, today.isoformat(), MAX_FILE_BYTES, memory)
+    parse_cache = ParseCache(folder, today.isoformat(), MAX_FILE_BYTES, memory)
 
     report("load", 0, 1)
     found = scan(articles, stat=True)
@@ -197,7 +198,7 @@ def _build(
 def _patched(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
     code: str, inputs: str, context: str, hashes: list[str | None], live: dict[str, tuple[str, c.Stat | None]],
-    parse_cache: c.ParseCache, recorded_ns: int, found: Found,
+    parse_cache: ParseCache, recorded_ns: int, found: Found,
 ) -> BuildResult | None:
     """The build as `digest.patch` makes it when only story bodies changed (None: it cannot)."""
     from digest.patch import Snapshot, patch
@@ -227,7 +228,7 @@ def _patched(
 def _full(
     articles: Path, out: Path, config: SiteConfig, today: dt.date, folder: Path, report: Progress, state: dict[str, Any],
     code: str, inputs: str | None, context: str, parsed_hashes: Callable[[], list[str | None]],
-    live: dict[str, tuple[str, c.Stat | None]], parse_cache: c.ParseCache, recorded_ns: int, found: Found,
+    live: dict[str, tuple[str, c.Stat | None]], parse_cache: ParseCache, recorded_ns: int, found: Found,
 ) -> BuildResult:
     from digest.patch import Snapshot, keep_stories
     from digest.render import render, report_files

@@ -17,6 +17,7 @@ from test_incremental import Project, tree
 
 import digest.cache
 import digest.load
+import digest.parsecache
 from digest.cache import cache_dir
 
 
@@ -52,7 +53,7 @@ def test_a_file_touched_but_not_changed_is_a_no_change_build(tmp_path: Path):
 @pytest.mark.parametrize("how", ["in place", "renamed over"])
 def test_a_file_rewritten_with_the_same_size_and_mtime_is_read_again(tmp_path: Path, monkeypatch, how: str):
     """Stat signatures are trusted here even when fresh: only the inode and the ctime tell the new content."""
-    monkeypatch.setattr(digest.cache, "trusted", lambda sig, recorded_at_ns: sig is not None)
+    monkeypatch.setattr(digest.parsecache, "trusted", lambda sig, recorded_at_ns: sig is not None)
     p = Project(tmp_path)
     p.build()
     story = p.articles / "story-0006.md"
@@ -199,8 +200,8 @@ def test_the_parse_cache_key_covers_every_module_the_loader_imports() -> None:
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("digest."):
                 imported.add(node.module.split(".")[1])
-    not_parsing = {"load", "cache"}  # the loader itself; the cache reads no text
-    covered = {part.removesuffix(".py") for part in digest.cache.LOADER_CODE}
+    not_parsing = {"load", "cache", "parsecache"}  # the loader itself; the caches read no text
+    covered = {part.removesuffix(".py") for part in digest.parsecache.LOADER_CODE}
     assert imported - not_parsing <= covered, imported - not_parsing - covered
     version = digest.cache.code_version
     assert version("text.py") != version("model.py") != version("load")

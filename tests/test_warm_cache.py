@@ -12,10 +12,11 @@ from conftest import SEED_BUILD_DATE
 from test_incremental import Project
 from test_incremental_cache import fresh_process, parse_jobs
 
-from digest.cache import ParseCache, cache_dir
+from digest.cache import cache_dir
 from digest.load import MAX_FILE_BYTES, load_file, load_paths
 from digest.load.records import dump_result, load_result
 from digest.model import FileReport, Problem, SourceRef, Story
+from digest.parsecache import ParseCache
 
 
 def test_a_parse_result_comes_back_equal_from_its_record(tmp_path: Path):

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
-from digest.cache import ParseCache, Stat, stat_of
+from digest.cache import Stat, stat_of
 from digest.load.records import dump_result, load_result
 from digest.model import FileReport, Level, LoadResult, Problem, Story, changed
+from digest.parsecache import ParseCache
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
