@@ -66,6 +66,15 @@ def _write(path: str, data: bytes) -> Stat:
     return (st.st_size, st.st_mtime_ns, 0, st.st_ino)
 
 
+def _link(source: Path, target: str) -> Stat | None:
+    """A hard link (or, where there are none, a copy) of a live file; its signature (as `file_sig`)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return file_sig(target)
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -163,15 +172,19 @@ def _publish(
     for path in kept:
         if path not in desired:
             desired[path] = live[path][0]
-    fresh = spare is None or not staging.is_dir()  # staging made empty here: files can be written in place
+    have: dict[str, tuple[str, Stat | None]] = {}
+    if spare is not None and staging.is_dir():
+        base = f"{staging}{os.sep}"
+        have = {p: e for p, e in spare.items() if e[1] is not None and file_sig(base + p) == e[1]}
+    # Staging made empty here when there is no spare, or when most of it would change (after a build that changed
+    # most files): files are then written and linked in place, with no temporary file, at a fraction of the cost.
+    fresh = not have or 2 * sum(1 for p, h in desired.items() if p not in have or have[p][0] != h) > len(desired)
     if fresh:
         if staging.exists():
             shutil.rmtree(staging)
-        have: dict[str, tuple[str, Stat | None]] = {}
+        have = {}
     else:
         assert spare is not None
-        base = f"{staging}{os.sep}"
-        have = {p: e for p, e in spare.items() if e[1] is not None and file_sig(base + p) == e[1]}
         for path in set(spare) - set(have):
             (staging / path).unlink(missing_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -187,8 +200,8 @@ def _publish(
             now[path] = entry
             continue
         _make_parent(base, path, made)
-        if fresh and path in data:  # nothing reads a fresh staging folder before the swap: no temporary file
-            now[path] = (h, _write(base + path, data[path]))
+        if fresh:  # nothing reads a fresh staging folder before the swap: no temporary file
+            now[path] = (h, _write(base + path, data[path]) if path in data else _link(out / path, base + path))
             continue
         target = staging / path
         tmp = target.with_name(f".{target.name}.tmp")

@@ -219,3 +219,16 @@ def test_a_memory_keeps_one_site_and_its_subfolders(tmp_path: Path) -> None:
     assert str(site / "a.pickle") in memory.files  # still there after a write into a subfolder
     assert digest.cache.write_pickle(other / "c.pickle", "c", keep=memory)
     assert set(memory.files) == {str(other / "c.pickle")}
+
+
+def test_after_a_build_that_rewrote_every_page_the_spare_is_the_live_site_again(tmp_path: Path) -> None:
+    """The spare folder holds the site the next build starts from. After a build that changed most files (here a new
+    site title, on every page) it is linked afresh to the new site, so that the next build, which may change one
+    page, does not first have to bring every file of it up to date."""
+    p = Project(tmp_path)
+    p.build()
+    p.config.write_text(p.config.read_text(encoding="utf-8").replace("title:", "title: New", 1), encoding="utf-8")
+    p.build()
+    spare = cache_dir(p.out) / f"spare-{p.out.name}"
+    live = {f.relative_to(p.out): f.stat().st_ino for f in p.out.rglob("*") if f.is_file()}
+    assert {f.relative_to(spare): f.stat().st_ino for f in spare.rglob("*") if f.is_file()} == live
