@@ -6,13 +6,24 @@ from __future__ import annotations
 import hashlib
 import operator
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digest.cache import SHARDS, Memory, Stat, by_shard, code_version, digest_of, read_pickle, trusted, write_pickle
+from digest.cache import (
+    SHARDS,
+    Memory,
+    Stat,
+    by_shard,
+    code_version,
+    digest_of,
+    read_pickle,
+    shard_of,
+    trusted,
+    write_pickle,
+)
 
-Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded (None: not yet)
+Entry = tuple[bytes, Any]  # a parse result as its worker encoded it, and decoded
 LOADER_CODE = ("load", "model.py", "text.py")  # what a parse result depends on: the loader and what it imports
 
 
@@ -40,9 +51,10 @@ class ParseCache:
         self.used: dict[tuple[str, str], Entry] = {}  # the results this build took or made: what `save` keeps
         kept_key, kept = memory.parsed if memory is not None else ("", {})
         self._kept = kept if kept_key == self.key else {}
-        self._stored: list[dict[tuple[str, str], bytes]] | None = None  # the shards as they are on disk
-        self._on_disk: dict[tuple[str, str], bytes] = {}  # all of them in one (a lookup per file, not a shard's crc)
+        self._stored: dict[int, dict[tuple[str, str], bytes]] = {}  # the shards read so far, as they are on disk
         self._unreadable: set[int] = set()
+        self._made: set[tuple[str, str]] = set()  # the results this build parsed
+        self._others_kept = False  # see `keep_others`
         self.dirty = not valid  # the index needs writing
 
     def known_hash(self, name: str, sig: Stat | None) -> str | None:
@@ -84,19 +96,18 @@ class ParseCache:
         self.record(name, sig, h)
         return h
 
-    def _shards(self) -> list[dict[tuple[str, str], bytes]]:
-        if self._stored is None:
-            self._stored = []
-            for shard in range(SHARDS):
-                stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=self.memory)
-                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict):
-                    self._stored.append(stored[1])
-                else:
-                    self._stored.append({})
-                    self._unreadable.add(shard)
-            for entries in self._stored:
-                self._on_disk.update(entries)
-        return self._stored
+    def _shard(self, shard: int) -> dict[tuple[str, str], bytes]:
+        """One shard's results, read when first needed."""
+        found = self._stored.get(shard)
+        if found is None:
+            stored = read_pickle(self.folder / f"parse-{shard:02d}.pickle", None, keep=self.memory)
+            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict):
+                found = stored[1]
+            else:
+                found = {}
+                self._unreadable.add(shard)
+            self._stored[shard] = found
+        return found
 
     def get(self, rel: str, h: str, decode: Callable[[bytes], Any]) -> Any:
         """The result for the file `rel` with content hash `h`, decoded from its bytes with `decode`, if any."""
@@ -112,57 +123,62 @@ class ParseCache:
 
     def _entry(self, key: tuple[str, str], decode: Callable[[bytes], Any]) -> Entry | None:
         entry = self.used.get(key) or self._kept.get(key)  # decoded by this build, or an earlier one of this process
-        if entry is None or entry[1] is None:
-            if entry is None:
-                if self._stored is None:
-                    self._shards()
-                stored = self._on_disk.get(key)
-                if stored is None:
-                    return None
-            else:
-                stored = entry[0]
+        if entry is None:
+            stored = self._shard(shard_of(key[0])).get(key)
+            if stored is None:
+                return None
             try:
                 entry = (stored, decode(stored))
             except Exception:  # a damaged record: the file is parsed again
                 return None
         return entry
 
-    def carry(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Keep the results of these files (name, content hash) that are in the cache, as they are: a build that
-        does not read them (`digest.patch`) keeps them for the next, which decodes them when it needs them."""
-        self._shards()
-        for key in keys:
-            if key not in self.used:
-                entry = self._kept.get(key)
-                stored = self._on_disk.get(key) if entry is None else entry[0]
-                if stored is not None:
-                    self.used[key] = entry or (stored, None)
+    def keep_others(self) -> None:
+        """Keep every result in the cache but those of the files parsed by this build, which replace them: for a
+        build that reads only the files it parses (`digest.patch`); `save` then rewrites only their shards."""
+        self._others_kept = True
 
     def put(self, rel: str, h: str, encoded: bytes, result: Any) -> None:
         """Keep a result as the bytes it was encoded to (by the process that parsed it): saving writes them as
         they are, instead of encoding every story again."""
         self.used[(rel, h)] = (encoded, result)
+        self._made.add((rel, h))
 
     def save(self, recorded_ns: int) -> None:
         """Write back what changed: the shards whose results are not this build's (a new, changed or dropped file,
         or an unreadable shard), and the index."""
-        if self.used or self._stored is not None:
-            stored = self._shards()
-            added = self.used.keys() - self._on_disk.keys()
-            dropped = self._on_disk.keys() - self.used.keys()
+        if self._others_kept:
+            self._save_made()
+        elif self.used or self._stored:
+            for shard in range(SHARDS):
+                self._shard(shard)
+            stored = self._stored
+            on_disk = {key for entries in stored.values() for key in entries}
+            added = self.used.keys() - on_disk
             added_to = by_shard(added, operator.itemgetter(0))
-            dirty = self._unreadable | added_to.keys() | by_shard(dropped, operator.itemgetter(0)).keys()
-            for shard in sorted(dirty):  # the results it keeps, and those added to it
+            dropped = by_shard(on_disk - self.used.keys(), operator.itemgetter(0))
+            for shard in sorted(self._unreadable | added_to.keys() | dropped.keys()):  # what it keeps, and adds
                 now = {key: encoded for key, encoded in stored[shard].items() if key in self.used}
                 now.update((key, self.used[key][0]) for key in added_to.get(shard, ()))
                 write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=self.memory)
                 stored[shard] = now
-            for key in dropped:
-                del self._on_disk[key]
-            self._on_disk.update((key, self.used[key][0]) for key in added)
             self._unreadable = set()
             if self.memory is not None:
                 self.memory.parsed = (self.key, dict(self.used))
         if self.dirty or self.seen.keys() != self.index.keys():
             write_pickle(self.folder / "files.pickle", (self.key, recorded_ns, dict(self.seen)), keep=self.memory)
             self.dirty = False
+
+    def _save_made(self) -> None:
+        """`save` after `keep_others`: the shards of the results parsed, with those results in place of the others of
+        their files."""
+        names = {name for name, _ in self._made}
+        for shard, made in by_shard(self._made, operator.itemgetter(0)).items():
+            now = {key: encoded for key, encoded in self._shard(shard).items() if key[0] not in names}
+            now.update((key, self.used[key][0]) for key in made)
+            write_pickle(self.folder / f"parse-{shard:02d}.pickle", (self.key, now), keep=self.memory)
+            self._stored[shard] = now
+            self._unreadable.discard(shard)
+        if self.memory is not None:
+            kept = {key: entry for key, entry in self._kept.items() if key[0] not in names}
+            self.memory.parsed = (self.key, {**kept, **self.used})

@@ -212,7 +212,7 @@ def _patched(
         return None
     for stage in STAGES[:-1]:  # (done in a moment: shown as for a build that finds nothing changed)
         report(stage, 1, 1)
-    parse_cache.carry((name, h) for name, h in zip(found.names, hashes, strict=True) if h is not None)
+    parse_cache.keep_others()
     parse_cache.save(recorded_ns)
     made = {f.path for f in patched.files}
     published, spare = _publish(out, folder, state, patched.files, [p for p in live if p not in made], live, report)
