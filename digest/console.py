@@ -80,6 +80,11 @@ def summary(result: BuildResult) -> list[str]:
         f"{result.undated} undated",
         f"Problems: {problem_counts(result)}",
     ]
+    if result.rebuilt == "nothing":
+        lines.insert(1, "Nothing changed since the last build: the site was left as it was")
+    elif result.rebuilt == "bodies":
+        lines.insert(1, f"Only story bodies changed: {_plural(result.rendered, 'file')} made again (the pages and feeds "
+                        "that show those stories, the search index), the rest kept")
     page = report_page(result)
     if page is not None and result.output is not None:
         lines.append(f"Report: {page} ({page.as_uri()})")

@@ -70,3 +70,18 @@ def test_build_py_passes_the_same_flags(tmp_path):
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("Built 5 stories from 4 files")
     assert "build: publish done" in done.stderr and "--strict: 0 errors and 4 warnings" in done.stderr
+
+
+def test_a_rebuild_says_when_nothing_or_only_story_bodies_changed(tmp_path):
+    articles = tmp_path / "articles"
+    shutil.copytree(ARTICLES, articles)
+    build = ("build", "--articles", str(articles), "--out", str(tmp_path / "public"), *SEED)
+    first = run(*build)
+    assert "changed" not in first.stdout
+    again = run(*build)
+    assert again.stdout.splitlines()[1] == "Nothing changed since the last build: the site was left as it was"
+    story = articles / "002_5e6c6ddb248020da.txt"  # related coverage of another story, and no copy of one
+    story.write_text(story.read_text(encoding="utf-8") + "\nA closing line added to the story.\n", encoding="utf-8")
+    edited = run(*build)
+    assert re.fullmatch(r"Only story bodies changed: \d+ files made again \(the pages and feeds that show those stories, "
+                        r"the search index\), the rest kept", edited.stdout.splitlines()[1]), edited.stdout
