@@ -5,8 +5,8 @@ Most edits change a story's text and nothing else of it. When every file changed
 gives the same stories (headline, date, dateline, summary, sources, …), problems and topics, and each story
 whose body changed was alone in dedupe's result and stays so (`dedupe.delta.bodies_only`), a full build would
 make the same site but for:
-- the pages of the stories from those files, of their neighbours and of the stories related to them (their
-  keys hold those stories' origins, `storypages.origin_key`);
+- the pages of the stories from those files, of their neighbours and of the stories that list them as related
+  (those pages' keys hold their origins, `storypages.origin_key`);
 - the feeds that hold an edited story, and the search index.
 The listing pages show stories by the attributes their keys record (`fingerprint.view_of`); one that read a
 story whole, or the first paragraph when an edit changed it, makes the build a full one. The pages are made

@@ -5,7 +5,8 @@ whose inputs did not change: a file whose content hash is known is not parsed ag
 new or changed stories (their features are memoized by content), topics are matched only for stories
 whose text changed, a page whose input key (`digest.fingerprint`) is unchanged is not rendered, and
 publishing writes only files whose bytes differ (`digest.publish`). With nothing changed at all (same
-files, config, templates, static files, build date and code) the build stops after hashing its inputs.
+files, config, templates, static files, build date and code) the build stops after hashing its inputs;
+with only story bodies changed, `digest.patch` renders the pages that show them and keeps the rest.
 The output equals a clean build's.
 
 `build` returns a frozen `BuildResult` and reports progress through an optional callback
