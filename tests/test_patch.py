@@ -75,6 +75,14 @@ class Site:
         with self.note(i).open("a", encoding="utf-8") as f:
             f.write(f"\n{text}\n")
 
+    def override(self, name: str, main: str) -> None:
+        """A user's copy of a built-in template with `main` put at the start of its main block."""
+        built_in = (ROOT / "templates" / name).read_text(encoding="utf-8")
+        assert "{% block main %}" in built_in
+        (self.root / "templates").mkdir(exist_ok=True)
+        (self.root / "templates" / name).write_text(built_in.replace("{% block main %}", "{% block main %}" + main, 1),
+                                                    encoding="utf-8")
+
     def check(self, rebuilt: str) -> BuildResult:
         """Rebuild, expecting that kind of build, and compare the output with a clean build's."""
         result = build(self.articles, self.out, self.config, SEED_BUILD_DATE, memory=self.memory)
@@ -192,11 +200,7 @@ def test_other_changes_make_a_full_build(site: Site, change: str) -> None:
 
 
 def test_a_listing_page_that_shows_bodies_makes_body_edits_full_builds(site: Site) -> None:
-    templates = site.root / "templates"
-    templates.mkdir()
-    index = (ROOT / "templates" / "index.html").read_text(encoding="utf-8")
-    (templates / "index.html").write_text(index.replace("{% block main %}", "{% block main %}{% for s in latest %}"
-                                                        "<p>{{ s.body | length }}</p>{% endfor %}", 1), encoding="utf-8")
+    site.override("index.html", "{% for s in latest %}<p>{{ s.body | length }}</p>{% endfor %}")
     site.check("all")
     newest = max(range(NOTES), key=note_day)
     site.append(newest, "A paragraph the home page counts.")
@@ -204,11 +208,7 @@ def test_a_listing_page_that_shows_bodies_makes_body_edits_full_builds(site: Sit
 
 
 def test_a_story_page_that_shows_its_neighbours_last_paragraph_is_rendered_again(site: Site) -> None:
-    templates = site.root / "templates"
-    templates.mkdir()
-    story = (ROOT / "templates" / "story.html").read_text(encoding="utf-8")
-    (templates / "story.html").write_text(story.replace("{% block main %}", "{% block main %}{% if next %}<p>Next ends: "
-                                                        "{{ next.body[-1] }}</p>{% endif %}", 1), encoding="utf-8")
+    site.override("story.html", "{% if next %}<p>Next ends: {{ next.body[-1] }}</p>{% endif %}")
     site.check("all")
     site.append(12, "The new last paragraph.")
     site.check("bodies")
@@ -219,11 +219,7 @@ def test_a_story_page_that_shows_its_neighbours_last_paragraph_is_rendered_again
 def test_the_page_of_a_story_related_to_the_edited_one_is_rendered_again(site: Site) -> None:
     """The three event reports are related to each other and sit together in the timeline: the first one's page is no
     neighbour of the third's, but lists it."""
-    templates = site.root / "templates"
-    templates.mkdir()
-    story = (ROOT / "templates" / "story.html").read_text(encoding="utf-8")
-    (templates / "story.html").write_text(story.replace("{% block main %}", "{% block main %}{% for other in related %}"
-                                                        "<p>Related ends: {{ other.body[-1] }}</p>{% endfor %}", 1), "utf-8")
+    site.override("story.html", "{% for other in related %}<p>Related ends: {{ other.body[-1] }}</p>{% endfor %}")
     site.check("all")
     for name in TRIO:
         assert story_text(site, f"event-report-{TRIO.index(name)}").count("Related ends:") == 2
